@@ -1,0 +1,218 @@
+"""Policy packs as typed data: taxonomy, thresholds, actions per scope, refusal texts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hegui.detect._types import Decision
+from hegui.errors import HeguiError
+
+
+class Scope(StrEnum):
+    """Where an app is deployed: to the public (the rules apply in full) or internally (R&D)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Strict):
+    """The same text in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    """Chinese text."""
+    en: str = Field(min_length=1)
+    """English text."""
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``zh`` or ``en``; anything else gives English)."""
+        return self.zh if lang == "zh" else self.en
+
+
+class Thresholds(_Strict):
+    """Score thresholds: at ``flag`` a text is flagged, at ``block`` the scope's action applies."""
+
+    flag: float = Field(ge=0, le=1)
+    """Lowest score at which a text is flagged for review."""
+    block: float = Field(ge=0, le=1)
+    """Lowest score at which the scope's action (usually block) applies."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.flag > self.block:
+            raise ValueError("flag must not exceed block")
+        return self
+
+
+FailureMode = Literal["fail_closed", "fail_open"]
+
+
+def _default_failure_modes() -> dict[Scope, FailureMode]:
+    return {Scope.PUBLIC: "fail_closed", Scope.INTERNAL: "fail_open"}
+
+
+class CascadeSettings(_Strict):
+    """How the detection cascade runs under this pack."""
+
+    uncertain_low: float = Field(default=0.2, ge=0, le=1)
+    """A cheaper tier's score in [uncertain_low, block threshold) escalates to the next tier."""
+    embedded: Literal["never", "uncertain", "always"] = "uncertain"
+    """When the e5 embedding classifier runs."""
+    guard: Literal["never", "uncertain", "always"] = "never"
+    """When a configured guard model runs."""
+    guard_controversial: Literal["strict", "loose"] = "strict"
+    """Qwen3Guard's Controversial tier counts as unsafe (strict) or safe (loose)."""
+    on_detector_error: dict[Scope, FailureMode] = Field(default_factory=_default_failure_modes)
+    """Per scope: block when a detector fails (fail_closed) or go on without it (fail_open)."""
+    max_chars: int = Field(default=200_000, gt=0)
+    """Longest text the cascade accepts; longer texts are refused with a clear error."""
+
+
+class Category(_Strict):
+    """A group of risks (TC260 Appendix A's A1 … A5)."""
+
+    id: str = Field(min_length=1)
+    """Category id, e.g. ``A1``."""
+    name: Bilingual
+    """Category name."""
+
+
+class Risk(_Strict):
+    """One risk of the taxonomy, and the detector labels that feed it."""
+
+    id: str = Field(min_length=1)
+    """Risk id, e.g. ``A1.1`` or ``violence``."""
+    category: str
+    """Id of the category the risk belongs to."""
+    name: Bilingual
+    """Risk name."""
+    description: Bilingual
+    """What content the risk covers."""
+    examples: dict[Literal["zh", "en"], list[str]] = Field(default_factory=dict)
+    """Short illustrative prompts per language."""
+    labels: list[str] = Field(default_factory=list)
+    """Detector labels (labels.yaml) whose scores feed this risk; empty: nothing detects it."""
+    thresholds: Thresholds | None = None
+    """Overrides the pack's thresholds for this risk."""
+    actions: dict[Scope, Decision] | None = None
+    """Overrides the pack's action per scope for this risk."""
+
+
+class Requirement(_Strict):
+    """A numeric requirement of the rule the pack encodes (bank sizes, floors, rates)."""
+
+    clause: str
+    """The clause the requirement comes from, with (2°) / (?) marks where the digest has them."""
+    description: Bilingual
+    """What is required."""
+    values: dict[str, float] = Field(default_factory=dict)
+    """Named numbers, e.g. ``min_total``, ``max_age_days``, ``min_rate``."""
+    min_per_risk: dict[str, int] = Field(default_factory=dict)
+    """Per-risk minimum counts, by risk id."""
+
+
+class PolicyPack(_Strict):
+    """A versioned policy: taxonomy, thresholds, actions per scope, refusal messages."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    """Pack id (a slug)."""
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+")
+    """Semantic version of the pack."""
+    jurisdiction: str
+    """Where the rule applies, e.g. ``CN`` or ``INTL``."""
+    clause: str
+    """The standard or clause the pack encodes."""
+    name: Bilingual
+    """Pack name."""
+    description: Bilingual
+    """What the pack is for."""
+    extends: list[str] = Field(default_factory=list)
+    """Packs (ids or relative paths) this pack inherits from; resolved by the loader."""
+    categories: list[Category]
+    """Risk categories."""
+    risks: list[Risk]
+    """The risks of the taxonomy."""
+    thresholds: Thresholds
+    """Default thresholds for every risk."""
+    actions: dict[Scope, Decision]
+    """Default action per scope when a risk reaches its block threshold."""
+    refusal: Bilingual
+    """Message shown instead of blocked content; ``{categories}`` is replaced by risk names."""
+    cascade: CascadeSettings = Field(default_factory=CascadeSettings)
+    """How the detection cascade runs."""
+    requirements: dict[str, Requirement] = Field(default_factory=dict)
+    """Numeric requirements of the rule (keyword_library, test banks, corpus checks …)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyPack:
+        ids = [r.id for r in self.risks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate risk ids: {', '.join(duplicates)}")
+        categories = {c.id for c in self.categories}
+        for risk in self.risks:
+            if risk.category not in categories:
+                raise ValueError(f"risk {risk.id}: unknown category {risk.category!r}")
+        for name, req in self.requirements.items():
+            unknown = sorted(set(req.min_per_risk) - set(ids))
+            if unknown:
+                raise ValueError(f"requirements.{name}.min_per_risk: unknown risks {unknown}")
+        for scope in Scope:
+            if scope not in self.actions:
+                raise ValueError(f"actions: missing scope {scope.value!r}")
+        return self
+
+    @cached_property
+    def _risk_by_id(self) -> dict[str, Risk]:
+        return {r.id: r for r in self.risks}
+
+    @cached_property
+    def _risks_by_label(self) -> dict[str, tuple[Risk, ...]]:
+        table: dict[str, list[Risk]] = {}
+        for risk in self.risks:
+            for label in risk.labels:
+                table.setdefault(label, []).append(risk)
+        return {label: tuple(risks) for label, risks in table.items()}
+
+    def risk(self, risk_id: str) -> Risk:
+        """The risk with ``risk_id``; :class:`HeguiError` if the pack has none."""
+        try:
+            return self._risk_by_id[risk_id]
+        except KeyError:
+            raise HeguiError(
+                f"policy {self.id} has no risk {risk_id!r}",
+                f"策略 {self.id} 中没有风险 {risk_id!r}",
+            ) from None
+
+    def risks_for_label(self, label: str) -> tuple[Risk, ...]:
+        """Risks a detector label feeds."""
+        return self._risks_by_label.get(label, ())
+
+    def labels_used(self) -> set[str]:
+        """Every detector label some risk of the pack uses."""
+        return set(self._risks_by_label)
+
+    def thresholds_for(self, risk_id: str) -> Thresholds:
+        """The risk's own thresholds, else the pack's."""
+        return self.risk(risk_id).thresholds or self.thresholds
+
+    def action_for(self, risk_id: str, scope: Scope) -> Decision:
+        """What happens in ``scope`` when the risk reaches its block threshold."""
+        own = self.risk(risk_id).actions
+        if own and scope in own:
+            return own[scope]
+        return self.actions[scope]
+
+    def refusal_message(self, lang: str, risk_ids: Sequence[str] = ()) -> str:
+        """The refusal text in ``lang`` (zh or en), naming the risks when the template asks."""
+        sep = "、" if lang == "zh" else ", "
+        names = sep.join(self.risk(r).name.get(lang) for r in risk_ids)
+        return self.refusal.get(lang).replace("{categories}", names)

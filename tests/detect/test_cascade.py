@@ -1,0 +1,139 @@
+"""The cascade's rules: when tiers run, how their scores combine, what a failure means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from hegui.detect import Cascade, Decision, DetectorResult, Role, Span, Tier, TierKind, TierRun
+from hegui.errors import HeguiError
+from hegui.policy import Scope, load_policy
+
+
+@dataclass
+class ScriptedDetector:
+    """A detector that returns fixed scores and counts its calls (the cascade's unit tests)."""
+
+    name: str
+    scores: dict[str, float]
+    fail: bool = False
+    calls: list[str] = field(default_factory=list)
+
+    def detect(self, text: str, role: Role) -> DetectorResult:
+        self.calls.append(text)
+        if self.fail:
+            raise RuntimeError("model server went away")
+        spans = tuple(Span(0, 2, text[:2], label, self.name, s) for label, s in self.scores.items())
+        return DetectorResult(self.name, dict(self.scores), spans, 0.1)
+
+
+def tier(det: ScriptedDetector, kind: TierKind, run: TierRun, labels: set[str]) -> Tier:
+    return Tier(det, kind, run, frozenset(labels))
+
+
+BASELINE = load_policy("baseline")
+
+
+def test_low_keyword_hit_escalates_and_the_classifier_decides() -> None:
+    words = ScriptedDetector("keywords", {"violence": 0.3})
+    model = ScriptedDetector("model", {"violence": 0.02})
+    cascade = Cascade(
+        BASELINE,
+        [
+            tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"violence"}),
+            tier(model, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"violence"}),
+        ],
+    )
+    verdict = cascade.check("how do I kill a stuck process")
+    assert model.calls, "an uncertain keyword score must escalate to the classifier"
+    assert verdict.decision is Decision.ALLOW
+    assert "model" in verdict.latency_ms
+
+
+def test_unambiguous_keyword_blocks_even_when_the_classifier_disagrees() -> None:
+    words = ScriptedDetector("keywords", {"drugs": 0.95})
+    model = ScriptedDetector("model", {"drugs": 0.1})
+    cascade = Cascade(
+        BASELINE,
+        [
+            tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"drugs"}),
+            tier(model, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"drugs"}),
+        ],
+    )
+    verdict = cascade.check("x")
+    assert verdict.decision is Decision.BLOCK
+    assert verdict.categories[0].id == "drugs"
+    assert verdict.decided_by == "keywords"
+
+
+def test_certain_scores_do_not_run_the_expensive_tier() -> None:
+    cheap = ScriptedDetector("cheap", {"fraud": 0.01})
+    costly = ScriptedDetector("costly", {"fraud": 0.9})
+    cascade = Cascade(
+        BASELINE,
+        [
+            tier(cheap, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"fraud"}),
+            tier(costly, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"fraud"}),
+        ],
+    )
+    assert cascade.check("hello").decision is Decision.ALLOW
+    assert costly.calls == []
+
+
+def test_later_contextual_tier_overrides_earlier_one() -> None:
+    cheap = ScriptedDetector("cheap", {"fraud": 0.6})
+    costly = ScriptedDetector("costly", {"fraud": 0.9})
+    cascade = Cascade(
+        BASELINE,
+        [
+            tier(cheap, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"fraud"}),
+            tier(costly, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"fraud"}),
+        ],
+    )
+    verdict = cascade.check("write a phishing mail")
+    assert verdict.decision is Decision.BLOCK
+    assert verdict.decided_by == "costly"
+
+
+def test_internal_scope_applies_the_internal_action() -> None:
+    model = ScriptedDetector("model", {"violence": 0.99})
+    tiers = [tier(model, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"violence"})]
+    assert Cascade(BASELINE, tiers, Scope.PUBLIC).check("x").decision is Decision.BLOCK
+    assert Cascade(BASELINE, tiers, Scope.INTERNAL).check("x").decision is Decision.FLAG
+
+
+def test_failing_detector_fails_closed_in_public_and_open_internally() -> None:
+    broken = ScriptedDetector("guard", {}, fail=True)
+    tiers = [tier(broken, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"violence"})]
+    public = Cascade(BASELINE, tiers, Scope.PUBLIC).check("anything")
+    assert public.decision is Decision.BLOCK
+    assert public.decided_by == "error:guard"
+    assert "model server went away" in public.errors["guard"]
+    internal = Cascade(BASELINE, tiers, Scope.INTERNAL).check("anything")
+    assert internal.decision is Decision.ALLOW
+    assert internal.errors
+
+
+def test_empty_text_is_allowed_without_running_detectors() -> None:
+    det = ScriptedDetector("model", {"violence": 1.0})
+    cascade = Cascade(BASELINE, [tier(det, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"violence"})])
+    assert cascade.check("   ").decision is Decision.ALLOW
+    assert det.calls == []
+
+
+def test_text_over_the_policy_limit_is_a_clear_error() -> None:
+    cascade = Cascade(BASELINE, [])
+    with pytest.raises(HeguiError) as info:
+        cascade.check("a" * (BASELINE.cascade.max_chars + 1))
+    assert "max_chars" in info.value.en and "上限" in info.value.zh
+
+
+def test_tc260_maps_labels_onto_its_risks() -> None:
+    pack = load_policy("cn-tc260")
+    model = ScriptedDetector("model", {"terrorism": 0.97})
+    verdict = Cascade(
+        pack, [tier(model, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"terrorism"})]
+    ).check("x")
+    assert verdict.categories[0].id == "A1.4"
+    assert verdict.policy_id == "cn-tc260"
