@@ -34,7 +34,9 @@ def read_jsonl(
         handle = path.open("rb")
     except OSError as exc:
         raise HeguiError(
-            f"cannot open input file: {exc.strerror}", f"无法打开输入文件：{exc.strerror}", str(path)
+            f"cannot open input file: {exc.strerror}",
+            f"无法打开输入文件：{exc.strerror}",
+            str(path),
         ) from None
     with handle:
         for number, raw in enumerate(handle, start=1):
@@ -56,7 +58,8 @@ def _parse_line(raw: bytes, required: tuple[str, ...]) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HeguiError(
-            f"line is not valid UTF-8 (byte {exc.start})", f"该行不是有效的 UTF-8 编码（第 {exc.start} 字节）"
+            f"line is not valid UTF-8 (byte {exc.start})",
+            f"该行不是有效的 UTF-8 编码（第 {exc.start} 字节）",
         ) from None
     try:
         obj = json.loads(text)

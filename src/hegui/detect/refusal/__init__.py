@@ -1,0 +1,7 @@
+"""Refusal judge: is an answer a full refusal, a partial one, or none (zh + en)."""
+
+from __future__ import annotations
+
+from hegui.detect.refusal._judge import RefusalJudge, RefusalKind, RefusalResult
+
+__all__ = ["RefusalJudge", "RefusalKind", "RefusalResult"]

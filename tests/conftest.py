@@ -1,0 +1,9 @@
+"""Fixtures shared by every test directory.
+
+``tests/`` is on ``sys.path`` because this conftest lives here (pytest's default import
+mode), so test modules import helpers as ``from support.scripted_openai import ...``.
+"""
+
+from support.scripted_openai import scripted_openai
+
+__all__ = ["scripted_openai"]

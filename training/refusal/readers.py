@@ -1,0 +1,146 @@
+"""Read labelled (prompt, response, kind) pairs for the refusal judge, with a fixed split.
+
+Sources:
+- ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
+- ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
+- ``own``: the project's pairs in ``data/{en,zh}.jsonl``.
+- ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on.
+
+Public rows are read from the shared datasets folder at run time and never copied here.
+The split is deterministic: a pair is in ``test`` when the first 8 hex digits of
+SHA-1(prompt + NUL + response) fall in the lowest 25% (see :func:`split_of`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
+TEST_SHARE = 0.25
+KINDS = ("none", "partial", "full")
+
+_SHORT_REFUSAL = re.compile(r"^(i'm (really )?sorry|i am sorry|i apologi[sz]e|i can't|i cannot)")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One labelled example."""
+
+    prompt: str
+    response: str
+    kind: str
+    lang: str
+    source: str
+    pattern: str = ""
+
+    @property
+    def refusal(self) -> bool:
+        return self.kind != "none"
+
+    @property
+    def split(self) -> str:
+        return split_of(self.prompt, self.response)
+
+
+def split_of(prompt: str, response: str) -> str:
+    """``"test"`` for about 25% of pairs, decided by a hash of the pair, else ``"train"``."""
+    digest = hashlib.sha1(f"{prompt}\x00{response}".encode()).hexdigest()
+    return "test" if int(digest[:8], 16) < TEST_SHARE * 0x1_0000_0000 else "train"
+
+
+def _overrides() -> dict[str, dict[str, str]]:
+    data = yaml.safe_load((HERE / "labels_public.yaml").read_text(encoding="utf-8"))
+    return {k: {str(a): str(b) for a, b in v.items()} for k, v in data.items()}
+
+
+def read_jbb(root: Path = DATASETS) -> list[Pair]:
+    """JailbreakBench responses with the project's labels (see ``labels_public.yaml``)."""
+    overrides = _overrides()["jailbreakbench"]
+    pairs = []
+    for path in sorted((root / "jailbreakbench_artifacts").glob("*.json")):
+        method = path.stem.split("_")[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for item in data["jailbreaks"]:
+            response = item.get("response")
+            if not response:
+                continue
+            label = overrides.get(f"{method}/{item['index']}")
+            if label is None:
+                short = len(response) < 400 and _SHORT_REFUSAL.match(response.lower().strip())
+                label = "full" if short else "none"
+            if label == "exclude":
+                continue
+            pairs.append(Pair(item["prompt"], response, label, "en", "jbb"))
+    return pairs
+
+
+def read_jade(root: Path = DATASETS) -> list[Pair]:
+    """JADE-DB v3 answer pairs with the project's labels (see ``labels_public.yaml``)."""
+    overrides = _overrides()["jade_v3"]
+    pairs = []
+    for level in ("hard", "medium"):
+        path = root / "jade_db" / f"jade-db-v3.0_jade_alignment_{level}_zh.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for field, key, default in (
+                    ("违规回答", "violating", "none"),
+                    ("安全有用回答", "safe", "full"),
+                ):
+                    response = (row.get(field) or "").strip()
+                    if not response:
+                        continue
+                    label = overrides.get(f"{level}/{row['ID']}/{key}", default)
+                    if label != "exclude":
+                        pairs.append(Pair(row["问题"], response, label, "zh", "jade"))
+    return pairs
+
+
+def read_jsonl(path: Path, source: str) -> list[Pair]:
+    """Pairs from a JSONL file with fields prompt, response, kind, lang (pattern optional)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            if obj["kind"] not in KINDS:
+                raise ValueError(f"{path}: bad kind {obj['kind']!r}")
+            pairs.append(
+                Pair(
+                    obj["prompt"],
+                    obj["response"],
+                    obj["kind"],
+                    obj["lang"],
+                    source,
+                    obj.get("pattern", ""),
+                )
+            )
+    return pairs
+
+
+def read_own() -> list[Pair]:
+    """The project's own labelled pairs (both languages)."""
+    return [p for lang in ("en", "zh") for p in read_jsonl(HERE / "data" / f"{lang}.jsonl", "own")]
+
+
+def read_heldout() -> list[Pair]:
+    """The separately written held-out pairs (evaluation only)."""
+    folder = ROOT / "bench" / "data"
+    return [
+        p
+        for lang in ("en", "zh")
+        for p in read_jsonl(folder / f"refusal_heldout_{lang}.jsonl", "heldout")
+    ]
+
+
+def read_all_sources(root: Path = DATASETS) -> list[Pair]:
+    """Every trainable source (public sets and own pairs), both splits."""
+    return read_jbb(root) + read_jade(root) + read_own()
