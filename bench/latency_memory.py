@@ -46,6 +46,13 @@ def texts_of(lang: str, n: int) -> list[str]:
     return out
 
 
+def e5_tokens(text: str) -> int:
+    """Tokens the e5 model feeds for ``text`` (its cost is about linear in them)."""
+    from hegui.detect.classifier._embedding import _model
+
+    return int(_model().token_count(text, True))
+
+
 def timed(fn: Callable[[str], object], texts: list[str]) -> dict[str, float]:
     """Median over RUNS of the per-text p50 and p99, in milliseconds."""
     p50s, p99s = [], []
@@ -88,6 +95,8 @@ def main() -> None:
             "cascade": timed(lambda t: cascade.check(t, Role.PROMPT), fast),
             "n_texts": {"fast_tiers": n_fast, "e5": n_slow},
         }
+        per["e5_tokens_mean"] = round(sum(e5_tokens(t) for t in slow) / len(slow), 1)
+        per["e5_ms_per_token"] = round(per["e5"]["p50_ms"] / per["e5_tokens_mean"], 3)
         per["keyword_tier"] = {
             "p50_ms": round(per["keywords"]["p50_ms"] + per["pii"]["p50_ms"], 4),
             "note": "keywords + PII, the cheap tier",
@@ -114,6 +123,10 @@ def main() -> None:
             lines.append(f"| {lang} | {name} | {per[name]['p50_ms']} | {per[name]['p99_ms']} |")
         lines.append(
             f"| {lang} | share of texts the cascade sent to e5 | {per['cascade_e5_share']} | |"
+        )
+        lines.append(
+            f"| {lang} | e5 tokens per text (mean) / ms per token | {per['e5_tokens_mean']} "
+            f"| {per['e5_ms_per_token']} |"
         )
     mem = results["memory"]
     lines += [

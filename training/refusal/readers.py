@@ -3,7 +3,8 @@
 Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
-- ``own``: the project's pairs in ``data/{en,zh}.jsonl``.
+- ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
+  held-out set, which was inspected while debugging and so is trained on now).
 - ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on.
 
 Public rows are read from the shared datasets folder at run time and never copied here.
@@ -127,8 +128,8 @@ def read_jsonl(path: Path, source: str) -> list[Pair]:
 
 
 def read_own() -> list[Pair]:
-    """The project's own labelled pairs (both languages)."""
-    return [p for lang in ("en", "zh") for p in read_jsonl(HERE / "data" / f"{lang}.jsonl", "own")]
+    """The project's own labelled pairs (both languages): every ``data/*.jsonl`` file."""
+    return [p for path in sorted((HERE / "data").glob("*.jsonl")) for p in read_jsonl(path, "own")]
 
 
 def read_heldout() -> list[Pair]:
