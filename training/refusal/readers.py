@@ -5,7 +5,8 @@ Sources:
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
   held-out set, which was inspected while debugging and so is trained on now).
-- ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on.
+- ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on
+  (written 2026-12-01 by an author who saw neither the judge nor its training data).
 
 Public rows are read from the shared datasets folder at run time and never copied here.
 The split is deterministic: a pair is in ``test`` when the first 8 hex digits of

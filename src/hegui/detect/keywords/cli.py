@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -32,23 +33,22 @@ def _verdict(passed: bool) -> str:
     return "[green]PASS 达标[/]" if passed else "[red]FAIL 未达标[/]"
 
 
+def _count_table(title: str, key: str, counts: Mapping[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column(key)
+    table.add_column("entries / 条目", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    return table
+
+
 def _print(stats: LibraryStats, console: Console) -> None:
     console.print(
         f"keyword entries / 关键词条目: [bold]{stats.total:,}[/]    "
         f"updated / 更新: {stats.updated.isoformat()} ({stats.age_days} days / 天)"
     )
-    labels = Table(title="per label / 按标签")
-    labels.add_column("label / 标签")
-    labels.add_column("entries / 条目", justify="right")
-    for label, count in stats.labels.items():
-        labels.add_row(label, f"{count:,}")
-    console.print(labels)
-    langs = Table(title="per language / 按语言")
-    langs.add_column("lang / 语言")
-    langs.add_column("entries / 条目", justify="right")
-    for lang, count in stats.langs.items():
-        langs.add_row(lang, f"{count:,}")
-    console.print(langs)
+    console.print(_count_table("per label / 按标签", "label / 标签", stats.labels))
+    console.print(_count_table("per language / 按语言", "lang / 语言", stats.langs))
     floors = Table(title=f"floors of policy {stats.policy} / 策略 {stats.policy} 的下限")
     floors.add_column("requirement / 要求")
     floors.add_column("actual / 实际", justify="right")
