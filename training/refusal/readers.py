@@ -4,7 +4,7 @@ Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
-  held-out set, which was inspected while debugging and so is trained on now).
+  and second held-out sets, inspected while debugging and so trained on now).
 - ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on
   (written 2026-12-01 by an author who saw neither the judge nor its training data).
 
