@@ -39,7 +39,7 @@ from hegui.detect.refusal._judge import (  # noqa: E402
 )
 
 HASH_BITS = 14
-C_GRID = (1.0, 4.0, 16.0, 64.0, 256.0)
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 THRESHOLD = 0.5
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
 
