@@ -4,6 +4,7 @@
 mode), so test modules import helpers as ``from support.scripted_openai import ...``.
 """
 
+from support.databases import database_url
 from support.scripted_openai import scripted_openai
 
-__all__ = ["scripted_openai"]
+__all__ = ["database_url", "scripted_openai"]

@@ -36,10 +36,12 @@ from hegui.detect.classifier import (
     Featuriser,
     Heads,
     NgramClassifier,
+    NgramFeatures,
     fit_heads,
     measure,
     save_heads,
 )
+from hegui.detect.classifier._text import normalise, segments
 
 WEIGHTS = ds.REPO / "src" / "hegui" / "detect" / "classifier" / "weights"
 CACHE = ds.REPO / ".cache" / "embeddings"
@@ -76,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     for example in examples:
         splits[ds.split_of(example.text)].append(example)
     print({name: len(rows) for name, rows in splits.items()}, flush=True)
+    for name in ("train", "dev"):
+        splits[name] = splits[name] + safe_segments(splits[name])
+    print({f"{name} with safe segments": len(splits[name]) for name in ("train", "dev")})
     kinds = ["ngram", "e5"] if args.kind == "both" else [args.kind]
     results: dict[str, Any] = {}
     for kind in kinds:
@@ -101,6 +106,28 @@ def main(argv: list[str] | None = None) -> int:
     CARD.write_text(_render(card), "utf-8")
     print(f"wrote {CARD} and {', '.join(str(WEIGHTS / f'{k}.npz') for k in kinds)}")
     return 0
+
+
+def safe_segments(examples: list[Example]) -> list[Example]:
+    """The segments a long safe text is scored in, each as a safe example of its own.
+
+    At inference a long text is scored segment by segment and the highest score wins
+    (``hegui.detect.classifier._text.segments``), so every sentence of a harmless answer must
+    score low on its own; trained only on whole texts, the heads flagged ordinary answers.
+    Unsafe texts are not split: their harmless sentences would become mislabelled examples.
+    """
+    features = NgramFeatures()
+    extra: list[Example] = []
+    for example in examples:
+        if example.label != "safe":
+            continue
+        folded = normalise(example.text)
+        for a, b in segments(folded, features.whole, features.chunk):
+            if (a, b) != (0, len(folded)):
+                extra.append(
+                    Example(folded[a:b], "safe", example.lang, example.role, example.source)
+                )
+    return extra
 
 
 def _progress(kind: str) -> Any:

@@ -15,7 +15,10 @@ matches gets HTTP 500 with "no scripted rule matches", unless ``default_reply`` 
 
 Failure modes, settable at construction or between calls: ``fail_status`` answers every model
 call with that HTTP status; ``delay_s`` sleeps before answering (for timeout tests; stopping
-the server cuts the sleep short); ``chunk_delay_s`` sleeps between streamed chunks.
+the server cuts the sleep short); ``chunk_delay_s`` sleeps between streamed chunks;
+``fail_times`` limits ``fail_status`` to the first that many model calls (a rate limit that
+clears); ``malformed_times`` answers the first that many model calls with HTTP 200 and a body
+that is not a completion.
 
 ``scripted_openai`` is a pytest fixture (registered by ``tests/conftest.py``) returning a
 factory with the same arguments; every server it starts is stopped after the test.
@@ -73,6 +76,16 @@ class RecordedRequest:
 
 
 @dataclass
+class StreamRecord:
+    """One streamed reply: how many content chunks went out and whether it ran to [DONE]."""
+
+    chunks_planned: int
+    chunks_sent: int = 0
+    completed: bool = False
+    client_hung_up: bool = False
+
+
+@dataclass
 class ScriptedOpenAI:
     """The server; a context manager (``start``/``stop`` are also public)."""
 
@@ -83,7 +96,10 @@ class ScriptedOpenAI:
     delay_s: float = 0.0
     chunk_size: int = 4
     chunk_delay_s: float = 0.0
+    fail_times: int | None = None
+    malformed_times: int = 0
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
+    streams: list[StreamRecord] = field(default_factory=list, init=False)
     _server: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -200,9 +216,14 @@ def _handler_for(owner: ScriptedOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             request = self._read()
-            kind = {"/v1/completions": "text", "/v1/chat/completions": "chat"}.get(
-                request.path.rstrip("/")
-            )
+            kind = {
+                "/v1/completions": "text",
+                "/v1/chat/completions": "chat",
+                "/v1/embeddings": "embeddings",
+            }.get(request.path.rstrip("/"))
+            if kind == "embeddings":
+                self._json(200, _embeddings(request.body))
+                return
             if kind is None:
                 self._error(404, f"no route POST {request.path}")
                 return
@@ -210,8 +231,14 @@ def _handler_for(owner: ScriptedOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._error(400, "request body must be a JSON object")
                 return
             owner._sleep(owner.delay_s)
-            if owner.fail_status is not None:
+            calls = len(owner.model_requests)
+            if owner.fail_status is not None and (
+                owner.fail_times is None or calls <= owner.fail_times
+            ):
                 self._error(owner.fail_status, "scripted failure")
+                return
+            if calls <= owner.malformed_times:
+                self._json(200, {"unexpected": "not a completion"})
                 return
             reply = owner.reply_for(request)
             if reply is None:
@@ -256,22 +283,37 @@ def _handler_for(owner: ScriptedOpenAI) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             size = max(1, owner.chunk_size)
             pieces = [reply[i : i + size] for i in range(0, len(reply), size)] or [""]
+            record = StreamRecord(len(pieces))
+            with owner._lock:
+                owner.streams.append(record)
             try:
                 for i, piece in enumerate(pieces):
                     if i:
                         owner._sleep(owner.chunk_delay_s)
                     self._event(_chunk(kind, model, piece, first=i == 0, finish=None))
+                    record.chunks_sent += 1
                 self._event(_chunk(kind, model, "", first=False, finish="stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
+                record.completed = True
             except (BrokenPipeError, ConnectionResetError):
-                return  # the client hung up mid-stream, as gateway tests may do on purpose
+                record.client_hung_up = True  # as gateway tests may cause on purpose
 
         def _event(self, payload: dict[str, Any]) -> None:
             self.wfile.write(f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode())
             self.wfile.flush()
 
     return Handler
+
+
+def _embeddings(body: Any) -> dict[str, Any]:
+    inputs = body.get("input", "") if isinstance(body, dict) else ""
+    texts = inputs if isinstance(inputs, list) else [inputs]
+    data = [
+        {"object": "embedding", "index": i, "embedding": [float(len(str(t))), 1.0, 0.0]}
+        for i, t in enumerate(texts)
+    ]
+    return {"object": "list", "data": data, "model": "scripted-embedding", "usage": {}}
 
 
 def _completion(kind: str, model: str, reply: str, n: int) -> dict[str, Any]:

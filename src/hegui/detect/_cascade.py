@@ -79,14 +79,7 @@ class Cascade:
 
         Raises :class:`HeguiError` when the text is longer than the policy's ``max_chars``.
         """
-        limit = self.policy.cascade.max_chars
-        if len(text) > limit:
-            raise HeguiError(
-                f"text has {len(text):,} characters, more than the policy's limit of {limit:,} "
-                "(cascade.max_chars); split it or raise the limit in the policy pack",
-                f"文本有 {len(text):,} 个字符，超过策略上限 {limit:,}（cascade.max_chars）；"
-                "请拆分文本或在策略包中调高上限",
-            )
+        self._check_length(text)
         results: list[tuple[Tier, DetectorResult]] = []
         if text.strip():
             for tier in self.tiers:
@@ -95,6 +88,37 @@ class Cascade:
                 results.append((tier, _run(tier.detector, text, role)))
         return self._verdict(results, role)
 
+    def check_many(self, texts: Sequence[str], role: Role = Role.PROMPT) -> list[Verdict]:
+        """Exactly ``[check(t, role) for t in texts]`` (latencies aside), tier by tier.
+
+        Each tier runs once over the texts that need it; a detector with a
+        ``detect_many(texts, role)`` method (keywords, PII, the n-gram classifier) scores them
+        in one call, which is what makes bulk scanning (the corpus audit) fast. Raises like
+        :meth:`check` for the first text that is too long.
+        """
+        for text in texts:
+            self._check_length(text)
+        results: list[list[tuple[Tier, DetectorResult]]] = [[] for _ in texts]
+        active = [i for i, text in enumerate(texts) if text.strip()]
+        for tier in self.tiers:
+            chosen = [i for i in active if self._should_run(tier, results[i])]
+            if not chosen:
+                continue
+            found = _run_many(tier.detector, [texts[i] for i in chosen], role)
+            for i, result in zip(chosen, found, strict=True):
+                results[i].append((tier, result))
+        return [self._verdict(done, role) for done in results]
+
+    def _check_length(self, text: str) -> None:
+        limit = self.policy.cascade.max_chars
+        if len(text) > limit:
+            raise HeguiError(
+                f"text has {len(text):,} characters, more than the policy's limit of {limit:,} "
+                "(cascade.max_chars); split it or raise the limit in the policy pack",
+                f"文本有 {len(text):,} 个字符，超过策略上限 {limit:,}（cascade.max_chars）；"
+                "请拆分文本或在策略包中调高上限",
+            )
+
     def _should_run(self, tier: Tier, done: list[tuple[Tier, DetectorResult]]) -> bool:
         if tier.run is TierRun.ALWAYS:
             return True
@@ -102,6 +126,8 @@ class Cascade:
             return False
         low = self.policy.cascade.uncertain_low
         scores = _combine(done, self._block_threshold_of_label)
+        if low > 0 and all(score < low for score, _ in scores.values()):
+            return False  # nothing reached the band: the loop below would find no risk in it
         for risk in self.policy.risks:
             if not tier.labels.intersection(risk.labels):
                 continue
@@ -122,7 +148,7 @@ class Cascade:
         errors = {res.detector: res.error for _, res in results if res.error}
         scores = _combine(results, self._block_threshold_of_label)
         categories: list[CategoryScore] = []
-        for risk in self.policy.risks:
+        for risk in self.policy.risks if scores else ():
             best, by = 0.0, ""
             for label in risk.labels:
                 score, detector = scores.get(label, (0.0, ""))
@@ -170,6 +196,18 @@ def _run(detector: Detector, text: str, role: Role) -> DetectorResult:
     except Exception as exc:  # a detector bug must not take the gate down; it is reported
         elapsed = (time.perf_counter() - started) * 1000
         return DetectorResult(detector.name, {}, (), elapsed, f"{type(exc).__name__}: {exc}")
+
+
+def _run_many(detector: Detector, texts: list[str], role: Role) -> list[DetectorResult]:
+    """Run one detector over ``texts``, in one call when it can; errors as in :func:`_run`."""
+    many = getattr(detector, "detect_many", None)
+    if many is not None:
+        try:
+            results: list[DetectorResult] = many(texts, role)
+            return results
+        except Exception:  # find which text failed: each gets its own error result
+            pass
+    return [_run(detector, text, role) for text in texts]
 
 
 def _combine(

@@ -119,6 +119,76 @@ class Requirement(_Strict):
     """Per-risk minimum counts, by risk id."""
 
 
+class LabelRules(_Strict):
+    """How generated text is labelled (CAC labelling measures, GB 45438-2025)."""
+
+    clause: str
+    """The clause the label rules encode."""
+    explicit: Bilingual
+    """The explicit text label; its wording must carry "AI"/"人工智能" and "生成"/"合成"."""
+    position: Literal["start", "end"] = "end"
+    """Where the explicit label goes in generated text, unless the app says otherwise."""
+
+
+class RecordRules(_Strict):
+    """How long exchange records are kept."""
+
+    clause: str
+    """The clause the record rules encode."""
+    retention_days: int = Field(gt=0)
+    """Records younger than this are never purged."""
+
+
+class ComplaintRules(_Strict):
+    """The complaint mechanism's published time limit (Interim Measures Art. 15)."""
+
+    clause: str
+    """The clause the complaint rules encode."""
+    deadline_days: int = Field(gt=0)
+    """Days from filing within which a complaint must be answered."""
+
+
+StrikeAction = Literal["warn", "restrict", "suspend"]
+
+
+class StrikeStep(_Strict):
+    """What happens to a user once their strikes reach ``at``."""
+
+    at: int = Field(gt=0)
+    """Number of strikes within the window at which this step applies."""
+    action: StrikeAction
+    """warn: tell the user; restrict: rate-limit; suspend: refuse all requests."""
+    duration_minutes: int = Field(default=0, ge=0)
+    """How long a restriction or suspension lasts (0 for a warning)."""
+    requests_per_minute: int = Field(default=0, ge=0)
+    """Requests a restricted user may make per minute."""
+    message: Bilingual
+    """What the user is told."""
+
+
+class StrikeRules(_Strict):
+    """Measures against users who keep violating the policy (Interim Measures Art. 14(2))."""
+
+    clause: str
+    """The clause the strike rules encode."""
+    window_days: int = Field(gt=0)
+    """Strikes older than this no longer count."""
+    steps: list[StrikeStep] = Field(min_length=1)
+    """Escalating steps, by strike count."""
+
+    @model_validator(mode="after")
+    def _increasing(self) -> StrikeRules:
+        counts = [s.at for s in self.steps]
+        if counts != sorted(set(counts)):
+            raise ValueError("steps must have strictly increasing 'at' counts")
+        return self
+
+    def step_for(self, strikes: int) -> StrikeStep | None:
+        """The most severe step a user with ``strikes`` strikes has reached, if any."""
+        reached = [s for s in self.steps if strikes >= s.at]
+        return reached[-1] if reached else None
+
+
 class PolicyPack(_Strict):
     """A versioned policy: taxonomy, thresholds, actions per scope, refusal messages."""
 
@@ -150,6 +220,16 @@ class PolicyPack(_Strict):
     """How the detection cascade runs."""
     requirements: dict[str, Requirement] = Field(default_factory=dict)
     """Numeric requirements of the rule (keyword_library, test banks, corpus checks …)."""
+    companion: CompanionRules | None = None
+    """Companion-chat rules (hegui.companion); None when the pack is not for companion apps."""
+    labels: LabelRules | None = None
+    """How generated content is labelled; None when the pack sets no label rule."""
+    records: RecordRules | None = None
+    """How long exchange records are kept; None when the pack sets no retention rule."""
+    complaints: ComplaintRules | None = None
+    """The complaint mechanism's time limit; None when the pack sets none."""
+    strikes: StrikeRules | None = None
+    """Measures against repeat violators; None when the pack sets none."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyPack:
@@ -216,3 +296,7 @@ class PolicyPack(_Strict):
         sep = "、" if lang == "zh" else ", "
         names = sep.join(self.risk(r).name.get(lang) for r in risk_ids)
         return self.refusal.get(lang).replace("{categories}", names)
+
+
+# Imported last: the companion rules reuse Bilingual, defined above.
+from hegui.policy._companion import CompanionRules  # noqa: E402

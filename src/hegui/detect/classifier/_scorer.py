@@ -41,11 +41,14 @@ class HeadClassifier(ABC):
         """Per-label scores of ``text``; the role is not a feature (one set of heads)."""
         started = time.perf_counter()
         scores = self._heads.label_scores(self._matrix(text)).max(axis=0)
+        return self._result(scores, (time.perf_counter() - started) * 1000)
+
+    def _result(self, scores: Any, elapsed_ms: float) -> DetectorResult:
+        """The result for one text from its per-label scores (the max over its windows)."""
         result = {
             label: round(float(s), 4) for label, s in zip(self._heads.labels, scores, strict=True)
         }
-        elapsed = (time.perf_counter() - started) * 1000
-        return DetectorResult(self.name, result, (), elapsed)
+        return DetectorResult(self.name, result, (), elapsed_ms)
 
     @abstractmethod
     def _matrix(self, text: str) -> Any:

@@ -62,6 +62,13 @@ _EMAIL = re.compile(
 # mobile numbers are distinctive enough to catch there too, still validated by phonenumbers.
 _CN_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _PRIORITY = (PiiKind.EMAIL, PiiKind.ID, PiiKind.CARD, PiiKind.PHONE)
+# Every finder needs a digit (any script: phonenumbers reads full-width digits too) or "@".
+_NEEDED = re.compile(r"[\d@]")
+
+
+def may_contain_pii(text: str) -> bool:
+    """``False`` only when :func:`find_pii` is sure to find nothing (no digit and no "@")."""
+    return _NEEDED.search(text) is not None
 
 
 def find_pii(text: str, region: str = "CN") -> list[PiiFinding]:

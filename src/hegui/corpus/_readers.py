@@ -1,0 +1,313 @@
+"""Reading a shard into documents and problems: bad input is counted, never a crash.
+
+Every record becomes either a :class:`Document` (a source, a place and a text) or a
+:class:`Problem` naming what was wrong and where. Encodings are detected per JSONL line and
+per CSV file: UTF-8 (with or without a byte-order mark), else GB18030; a line with NUL bytes
+is binary junk. A compressed file that ends early yields the lines before the damage and then
+one ``truncated_file`` problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+from hegui.corpus._models import AuditSettings, SourceFrom
+from hegui.corpus._shards import Shard, base_name
+
+UNATTRIBUTED = "(unattributed)"
+"""Source of a record whose source field could not be read (corrupt line, missing field)."""
+
+_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One readable record: its source, where it came from and its text."""
+
+    source: str
+    file: str
+    locator: str
+    """``line`` (JSONL) or ``row`` (CSV data row, Parquet row), 1-based."""
+    number: int
+    text: str
+    encoding: str
+    n_bytes: int
+
+    @property
+    def where(self) -> str:
+        return (
+            f"{self.file}:{self.number}"
+            if self.locator == "line"
+            else (f"{self.file}:row {self.number}")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One record (or file) that could not be audited, counted for its source."""
+
+    source: str
+    kind: str
+    where: str
+    detail: str
+
+
+Item = Document | Problem
+
+
+def source_of_file(path: str, source_from: SourceFrom) -> str:
+    """The source name of a file when sources come from file or directory names."""
+    p = Path(path)
+    if source_from is SourceFrom.DIR:
+        return p.parent.name or str(p.parent)
+    return base_name(p)
+
+
+def decode(raw: bytes) -> tuple[str, str] | tuple[None, str]:
+    """``(text, encoding)`` of one record's bytes, or ``(None, problem kind)``."""
+    if b"\x00" in raw:
+        return None, "binary"
+    if raw.startswith(_BOM):
+        try:
+            return raw[len(_BOM) :].decode("utf-8"), "utf-8-bom"
+        except UnicodeDecodeError:
+            return None, "undecodable"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        return None, "undecodable"
+
+
+def read_shard(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
+    """Every document and problem of ``shard`` in file order."""
+    if shard.format == "parquet":
+        yield from _read_parquet(shard, settings)
+    elif shard.format == "csv":
+        yield from _read_csv(shard, settings)
+    else:
+        yield from _read_jsonl(shard, settings)
+
+
+class _Fields:
+    """Turns one parsed record into a document or a problem."""
+
+    def __init__(self, shard: Shard, settings: AuditSettings) -> None:
+        self.file = shard.file
+        self.text_field = settings.text_field
+        self.source_field = settings.source_field
+        self.file_source = (
+            UNATTRIBUTED
+            if settings.source_field
+            else source_of_file(shard.file, settings.source_from)
+        )
+
+    def where(self, locator: str, number: int) -> str:
+        if number == 0:
+            return self.file
+        return f"{self.file}:{number}" if locator == "line" else f"{self.file}:row {number}"
+
+    def problem(self, kind: str, locator: str, number: int, detail: str) -> Problem:
+        return Problem(self.file_source, kind, self.where(locator, number), detail)
+
+    def record(self, obj: Any, locator: str, number: int, encoding: str, n_bytes: int) -> Item:
+        where = self.where(locator, number)
+        if not isinstance(obj, dict):
+            return Problem(self.file_source, "not_an_object", where, "record is not an object")
+        source = self.file_source
+        if self.source_field:
+            value = obj.get(self.source_field)
+            if not isinstance(value, str) or not value.strip():
+                return Problem(
+                    UNATTRIBUTED,
+                    "missing_source_field",
+                    where,
+                    f"field '{self.source_field}' is missing, empty or not a string",
+                )
+            source = value.strip()
+        text = obj.get(self.text_field)
+        if not isinstance(text, str):
+            return Problem(
+                source,
+                "missing_text_field",
+                where,
+                f"field '{self.text_field}' is missing or not a string",
+            )
+        if not text.strip():
+            return Problem(source, "empty_text", where, f"field '{self.text_field}' is empty")
+        return Document(source, self.file, locator, number, text, encoding, n_bytes)
+
+
+def _open_jsonl(shard: Shard) -> IO[bytes]:
+    if shard.format == "jsonl.gz":
+        return cast(IO[bytes], gzip.open(shard.file, "rb"))
+    if shard.format == "jsonl.zst":
+        import zstandard
+
+        raw = open(shard.file, "rb")  # noqa: SIM115 (closed with the reader below)
+        stream = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return io.BufferedReader(stream)
+    handle = open(shard.file, "rb")  # noqa: SIM115 (returned to the caller's with-block)
+    if shard.start > 0:
+        handle.seek(shard.start)
+    return handle
+
+
+def _read_jsonl(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
+    fields = _Fields(shard, settings)
+    limit = shard.end if shard.format == "jsonl" and shard.end >= 0 else None
+    position = max(shard.start, 0)
+    number = shard.first_line - 1
+    try:
+        handle = _open_jsonl(shard)
+    except OSError as exc:
+        yield fields.problem("unreadable_file", "line", 0, str(exc))
+        return
+    with handle:
+        while limit is None or position < limit:
+            try:
+                raw = handle.readline()
+            except Exception as exc:  # gzip EOFError/BadGzipFile, zstd ZstdError, OSError
+                yield Problem(
+                    fields.file_source,
+                    "truncated_file",
+                    f"{shard.file}:{number + 1}",
+                    f"the file is damaged or ends early ({type(exc).__name__}: {exc})",
+                )
+                return
+            if not raw:
+                break
+            position += len(raw)
+            number += 1
+            yield _jsonl_line(raw, number, fields)
+    if number == 0:  # an empty file still names its source in the results
+        yield fields.problem("empty_file", "line", 0, "the file has no lines")
+
+
+def _jsonl_line(raw: bytes, number: int, fields: _Fields) -> Item:
+    complete = raw.endswith(b"\n")
+    body = raw.rstrip(b"\r\n")
+    if not body.strip():
+        return fields.problem("blank_line", "line", number, "blank line")
+    text, encoding = decode(body)
+    if text is None:
+        detail = "NUL bytes: binary data" if encoding == "binary" else "neither UTF-8 nor GB18030"
+        return fields.problem(encoding, "line", number, detail)
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        kind = "corrupt_line" if complete else "truncated_line"
+        return fields.problem(kind, "line", number, f"not valid JSON: {exc}")
+    return fields.record(obj, "line", number, encoding, len(raw))
+
+
+def _file_encoding(path: str) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    if head.startswith(_BOM):
+        return "utf-8-bom"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _read_csv(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
+    fields = _Fields(shard, settings)
+    try:
+        encoding = _file_encoding(shard.file)
+    except OSError as exc:
+        yield fields.problem("unreadable_file", "row", 0, str(exc))
+        return
+    codec = {"utf-8-bom": "utf-8-sig"}.get(encoding, encoding)
+    with open(shard.file, encoding=codec, errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            yield fields.problem("empty_file", "row", 0, "no header row")
+            return
+        number = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                yield fields.problem("corrupt_row", "row", number, str(exc))
+                continue
+            number += 1
+            yield _csv_row(header, row, number, encoding, fields)
+
+
+def _csv_row(
+    header: list[str], row: list[str], number: int, encoding: str, fields: _Fields
+) -> Item:
+    if not any(cell.strip() for cell in row):
+        return fields.problem("blank_line", "row", number, "blank row")
+    joined = "\x1f".join(row)
+    try:
+        n_bytes = len(joined.encode("utf-8"))
+    except UnicodeEncodeError:
+        return fields.problem("undecodable", "row", number, f"bytes that are not {encoding}")
+    if "\x00" in joined:
+        return fields.problem("binary", "row", number, "NUL bytes: binary data")
+    if len(row) != len(header):
+        return fields.problem(
+            "corrupt_row", "row", number, f"{len(row)} columns, the header has {len(header)}"
+        )
+    return fields.record(dict(zip(header, row, strict=True)), "row", number, encoding, n_bytes)
+
+
+def _read_parquet(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    fields = _Fields(shard, settings)
+    try:
+        parquet = pq.ParquetFile(shard.file)
+        groups = [shard.row_group] if shard.row_group >= 0 else range(parquet.num_row_groups)
+        names = set(parquet.schema_arrow.names)
+        wanted = [c for c in (settings.text_field, settings.source_field) if c and c in names]
+        for group in groups:
+            first = sum(parquet.metadata.row_group(g).num_rows for g in range(group))
+            table = parquet.read_row_group(group, columns=wanted)
+            columns = {name: table.column(name).to_pylist() for name in wanted}
+            for index in range(table.num_rows):
+                yield _parquet_row(columns, index, first + index + 1, fields)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        yield fields.problem(
+            "unreadable_file", "row", 0, f"not a readable Parquet file ({type(exc).__name__})"
+        )
+
+
+def _parquet_row(columns: dict[str, list[Any]], index: int, number: int, fields: _Fields) -> Item:
+    record: dict[str, Any] = {}
+    encoding = "utf-8"
+    n_bytes = 0
+    for name, values in columns.items():
+        value = values[index]
+        if isinstance(value, bytes):
+            text, found = decode(value)
+            if text is None:
+                return fields.problem(found, "row", number, f"column '{name}' is not text")
+            if name == fields.text_field:
+                encoding = found
+            value = text
+        if isinstance(value, str):
+            n_bytes += len(value.encode("utf-8", "surrogatepass"))
+        record[name] = value
+    return fields.record(record, "row", number, encoding, n_bytes)

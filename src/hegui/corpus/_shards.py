@@ -1,0 +1,172 @@
+"""Finding the input files and cutting them into shards, the audit's unit of work and resuming.
+
+A plain JSONL file is cut at line boundaries into pieces of about ``shard_mb`` megabytes, each
+knowing the line number it starts at (so provenance stays ``file:line``). Compressed JSONL and
+CSV files are one shard each; a Parquet file is one shard per row group.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from hegui.errors import HeguiError
+
+Format = Literal["jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv"]
+
+# ``.json`` is not read: it usually holds one document (a manifest, a config), not a corpus.
+_SUFFIXES: tuple[tuple[str, Format], ...] = (
+    (".jsonl.gz", "jsonl.gz"),
+    (".ndjson.gz", "jsonl.gz"),
+    (".jsonl.zst", "jsonl.zst"),
+    (".ndjson.zst", "jsonl.zst"),
+    (".jsonl", "jsonl"),
+    (".ndjson", "jsonl"),
+    (".parquet", "parquet"),
+    (".csv", "csv"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """A piece of one input file: bytes ``[start, end)`` of a plain JSONL file starting at
+    line ``first_line``, a Parquet row group, or (``start == end == -1``) the whole file."""
+
+    file: str
+    format: Format
+    start: int = -1
+    end: int = -1
+    first_line: int = 1
+    row_group: int = -1
+
+    @property
+    def id(self) -> str:
+        """Stable id: the same file piece gets the same id in every run."""
+        key = f"{self.file}\0{self.format}\0{self.start}\0{self.end}\0{self.row_group}"
+        return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Shard:
+        return cls(**data)  # type: ignore[arg-type]
+
+
+def format_of(path: Path) -> Format | None:
+    """The input format a file name says, or ``None`` for a file the audit does not read."""
+    name = path.name.lower()
+    for suffix, fmt in _SUFFIXES:
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def base_name(path: Path) -> str:
+    """The file's name without its format suffix (``web.jsonl.gz`` → ``web``)."""
+    name = path.name
+    lowered = name.lower()
+    for suffix, _ in _SUFFIXES:
+        if lowered.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def find_files(paths: list[str]) -> list[Path]:
+    """Every readable input file under ``paths`` (files, directories, glob patterns), sorted.
+
+    Raises :class:`HeguiError` naming a path that matches nothing, or a file of an unknown
+    format given by name.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        matches = sorted(glob.glob(raw, recursive=True)) if glob.has_magic(raw) else [raw]
+        if not matches or not all(Path(m).exists() for m in matches):
+            raise HeguiError(
+                "no such file, directory or matching pattern",
+                "找不到该文件、目录或匹配的路径",
+                raw,
+            )
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                found += sorted(
+                    p for p in path.rglob("*") if p.is_file() and format_of(p) is not None
+                )
+            elif format_of(path) is not None:
+                found.append(path)
+            elif not glob.has_magic(raw):
+                raise HeguiError(
+                    "unknown input format (expected .jsonl, .jsonl.gz, .jsonl.zst, .ndjson, "
+                    ".parquet or .csv)",
+                    "无法识别的输入格式（应为 .jsonl、.jsonl.gz、.jsonl.zst、.parquet 或 .csv）",
+                    raw,
+                )
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        raise HeguiError(
+            "no input files found (.jsonl, .jsonl.gz, .jsonl.zst, .parquet, .csv)",
+            "未找到输入文件（.jsonl、.jsonl.gz、.jsonl.zst、.parquet、.csv）",
+            " ".join(paths),
+        )
+    return unique
+
+
+def plan_shards(files: list[Path], shard_mb: int) -> list[Shard]:
+    """Cut ``files`` into shards (module docstring)."""
+    shards: list[Shard] = []
+    size = shard_mb * 1024 * 1024
+    for path in files:
+        fmt = format_of(path)
+        assert fmt is not None  # find_files only returns known formats
+        if fmt == "jsonl":
+            shards += _jsonl_pieces(path, size)
+        elif fmt == "parquet":
+            shards += _parquet_pieces(path)
+        else:
+            shards.append(Shard(str(path), fmt))
+    return shards
+
+
+def _jsonl_pieces(path: Path, size: int) -> list[Shard]:
+    total = path.stat().st_size
+    if total <= size:
+        return [Shard(str(path), "jsonl", 0, total, 1)]
+    pieces: list[Shard] = []
+    with path.open("rb") as handle:
+        start, line = 0, 1
+        while start < total:
+            handle.seek(min(start + size, total))
+            handle.readline()  # move to the end of the line the cut fell in
+            end = min(handle.tell(), total)
+            handle.seek(start)
+            newlines = _count_newlines(handle, end - start)
+            pieces.append(Shard(str(path), "jsonl", start, end, line))
+            start, line = end, line + newlines
+    return pieces
+
+
+def _count_newlines(handle: IO[bytes], length: int) -> int:
+    count = 0
+    while length > 0:
+        block = handle.read(min(length, 8 * 1024 * 1024))
+        if not block:
+            break
+        count += block.count(b"\n")
+        length -= len(block)
+    return count
+
+
+def _parquet_pieces(path: Path) -> list[Shard]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        groups = pq.ParquetFile(path).num_row_groups
+    except Exception:  # a broken file is reported per source by the reader, not here
+        return [Shard(str(path), "parquet")]
+    return [Shard(str(path), "parquet", row_group=g) for g in range(groups)] or [
+        Shard(str(path), "parquet")
+    ]

@@ -1,0 +1,61 @@
+"""Prometheus metrics of one gateway: requests, decisions by category, latencies."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from hegui.detect import Verdict
+
+_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class GatewayMetrics:
+    """The gateway's own registry, so several gateways in one process do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "hegui_requests",
+            "Requests by app, endpoint and outcome.",
+            ["app", "endpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "hegui_decisions",
+            "Cascade decisions by app, stage (prompt/answer), decision and category.",
+            ["app", "stage", "decision", "category"],
+            registry=self.registry,
+        )
+        self.detector_seconds = Histogram(
+            "hegui_detector_seconds",
+            "Time spent in each detector.",
+            ["detector"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.upstream_seconds = Histogram(
+            "hegui_upstream_seconds",
+            "Time until the upstream answered (non-streamed) or finished streaming.",
+            ["app"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "hegui_request_seconds",
+            "Whole request time through the gateway.",
+            ["app", "endpoint"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_verdict(self, app: str, stage: str, verdict: Verdict) -> None:
+        """Count a verdict and its detectors' time."""
+        categories = [c.id for c in verdict.categories if c.decision.rank > 0] or ["none"]
+        for category in categories:
+            self.decisions.labels(app, stage, verdict.decision.value, category).inc()
+        for detector, ms in verdict.latency_ms.items():
+            self.detector_seconds.labels(detector).observe(ms / 1000)
+
+    def exposition(self) -> bytes:
+        """The text format Prometheus scrapes."""
+        return generate_latest(self.registry)
