@@ -137,3 +137,30 @@ def test_tc260_maps_labels_onto_its_risks() -> None:
     ).check("x")
     assert verdict.categories[0].id == "A1.4"
     assert verdict.policy_id == "cn-tc260"
+
+
+def test_a_tier_limited_to_prompts_never_checks_answers() -> None:
+    words = ScriptedDetector("keywords", {"violence": 0.3})
+    model = ScriptedDetector("model", {"violence": 0.95})
+    prompts_only = Tier(
+        model,
+        TierKind.CONTEXTUAL,
+        TierRun.UNCERTAIN,
+        frozenset({"violence"}),
+        frozenset({Role.PROMPT}),
+    )
+    cascade = Cascade(
+        BASELINE, [tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"violence"}), prompts_only]
+    )
+    assert cascade.check("an answer", Role.ANSWER).decision is not Decision.BLOCK
+    assert cascade.check_many(["another answer"], Role.ANSWER)[0].decision is not Decision.BLOCK
+    assert model.calls == []
+    assert cascade.check("a prompt", Role.PROMPT).decision is Decision.BLOCK
+    assert model.calls == ["a prompt"]
+
+
+def test_shipped_packs_run_e5_on_prompts_only() -> None:
+    from hegui.detect import build_cascade
+
+    e5 = next(t for t in build_cascade("cn-tc260").tiers if t.detector.name == "e5")
+    assert e5.roles == frozenset({Role.PROMPT})

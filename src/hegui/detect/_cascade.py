@@ -59,6 +59,8 @@ class Tier:
     run: TierRun
     labels: frozenset[str]
     """Labels the detector can score; a contextual detector overrides others only on these."""
+    roles: frozenset[Role] = frozenset(Role)
+    """Which side of an exchange the tier checks (prompts, answers or both)."""
 
 
 class Cascade:
@@ -83,7 +85,7 @@ class Cascade:
         results: list[tuple[Tier, DetectorResult]] = []
         if text.strip():
             for tier in self.tiers:
-                if not self._should_run(tier, results):
+                if role not in tier.roles or not self._should_run(tier, results):
                     continue
                 results.append((tier, _run(tier.detector, text, role)))
         return self._verdict(results, role)
@@ -101,6 +103,8 @@ class Cascade:
         results: list[list[tuple[Tier, DetectorResult]]] = [[] for _ in texts]
         active = [i for i, text in enumerate(texts) if text.strip()]
         for tier in self.tiers:
+            if role not in tier.roles:
+                continue
             chosen = [i for i in active if self._should_run(tier, results[i])]
             if not chosen:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hegui.detect._cascade import Cascade, Tier, TierKind, TierRun
+from hegui.detect._types import Role
 from hegui.detect.classifier import EmbeddingClassifier, NgramClassifier
 from hegui.detect.guard import GuardConfig, GuardDetector
 from hegui.detect.keywords import KeywordDetector, KeywordLibrary
@@ -38,6 +39,7 @@ def build_cascade(
             TierKind.CONTEXTUAL,
             TierRun(pack.cascade.embedded),
             frozenset(embedded.labels()),
+            frozenset(Role(r) for r in pack.cascade.embedded_roles),
         ),
     ]
     if guard is not None:

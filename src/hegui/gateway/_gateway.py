@@ -456,23 +456,7 @@ class Gateway:
         ex.answer_text = message
         await self._record(ex)
         await self._after_turn(ex)
-        hegui = self._hegui(ex, None)
-        cid = f"chatcmpl-{ex.request_id}"
-        model = str(ex.body["model"])
-        if ex.stream and stage == "prompt":
-            created = int(time.time())
-
-            async def refusal() -> AsyncIterator[bytes]:
-                yield chunk(cid, model, created, "", role=True)
-                yield chunk(cid, model, created, message)
-                yield chunk(cid, model, created, None, "content_filter", hegui=hegui)
-                yield DONE
-
-            return StreamingResponse(
-                refusal(), media_type="text/event-stream", headers=self._headers(ex, None)
-            )
-        payload = completion(model, message, "content_filter", cid, hegui)
-        return JSONResponse(payload, headers=self._headers(ex, None))
+        return self._written_reply(ex, message, "content_filter")
 
     async def _companion_reply(self, ex: Exchange, plan: TurnPlan) -> Response:
         """Exit, human takeover or crisis response: the plan's message instead of the model."""
@@ -481,22 +465,27 @@ class Gateway:
         ex.answer_text = message
         await self._record(ex)
         await self._after_turn(ex)
+        return self._written_reply(ex, message, "stop")
+
+    def _written_reply(self, ex: Exchange, message: str, finish_reason: str) -> Response:
+        """A completion the gateway wrote itself (refusal, crisis response, failure notice),
+        streamed when the client asked for a stream."""
         cid = f"chatcmpl-{ex.request_id}"
         model = str(ex.body["model"])
         hegui = self._hegui(ex, None)
-        if ex.stream:
-            created = int(time.time())
+        headers = self._headers(ex, None)
+        if not ex.stream:
+            payload = completion(model, message, finish_reason, cid, hegui)
+            return JSONResponse(payload, headers=headers)
+        created = int(time.time())
 
-            async def reply() -> AsyncIterator[bytes]:
-                yield chunk(cid, model, created, message, role=True)
-                yield chunk(cid, model, created, None, "stop", hegui=hegui)
-                yield DONE
+        async def events() -> AsyncIterator[bytes]:
+            yield chunk(cid, model, created, "", role=True)
+            yield chunk(cid, model, created, message)
+            yield chunk(cid, model, created, None, finish_reason, hegui=hegui)
+            yield DONE
 
-            return StreamingResponse(
-                reply(), media_type="text/event-stream", headers=self._headers(ex, None)
-            )
-        payload = completion(model, message, "stop", cid, hegui)
-        return JSONResponse(payload, headers=self._headers(ex, None))
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
     async def _after_turn(self, ex: Exchange) -> None:
         if ex.plan is not None and self.companion is not None:
@@ -509,28 +498,7 @@ class Gateway:
         log.warning("upstream failure", extra={"request_id": ex.request_id, "why": why})
         if ex.app.config.on_upstream_error == "error":
             raise RequestProblem(502, f"{why} / 上游模型服务出错", "upstream_error")
-        payload = completion(
-            str(ex.body["model"]),
-            UPSTREAM_DOWN[ex.lang],
-            "content_filter",
-            f"chatcmpl-{ex.request_id}",
-            self._hegui(ex, None),
-        )
-        if ex.stream:
-            cid = payload["id"]
-            created = int(payload["created"])
-            model = payload["model"]
-            hegui = payload["hegui"]
-
-            async def failed() -> AsyncIterator[bytes]:
-                yield chunk(cid, model, created, UPSTREAM_DOWN[ex.lang], role=True)
-                yield chunk(cid, model, created, None, "content_filter", hegui=hegui)
-                yield DONE
-
-            return StreamingResponse(
-                failed(), media_type="text/event-stream", headers=self._headers(ex, None)
-            )
-        return JSONResponse(payload, headers=self._headers(ex, None))
+        return self._written_reply(ex, UPSTREAM_DOWN[ex.lang], "content_filter")
 
     async def _pass_client_error(self, ex: Exchange, status: int, content: bytes) -> Response:
         """The upstream rejected the request as malformed: the client hears why, as sent."""

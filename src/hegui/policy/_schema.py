@@ -53,6 +53,11 @@ class Thresholds(_Strict):
 
 
 FailureMode = Literal["fail_closed", "fail_open"]
+ExchangeSide = Literal["prompt", "answer"]
+
+
+def _both_sides() -> list[ExchangeSide]:
+    return ["prompt", "answer"]
 
 
 def _default_failure_modes() -> dict[Scope, FailureMode]:
@@ -66,6 +71,8 @@ class CascadeSettings(_Strict):
     """A cheaper tier's score in [uncertain_low, block threshold) escalates to the next tier."""
     embedded: Literal["never", "uncertain", "always"] = "uncertain"
     """When the e5 embedding classifier runs."""
+    embedded_roles: list[ExchangeSide] = Field(default_factory=_both_sides, min_length=1)
+    """Which side of an exchange the e5 classifier checks (prompts, answers or both)."""
     guard: Literal["never", "uncertain", "always"] = "never"
     """When a configured guard model runs."""
     guard_controversial: Literal["strict", "loose"] = "strict"
