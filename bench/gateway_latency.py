@@ -153,6 +153,7 @@ def measure(
         out["median"]["added_p50_ms"] = median([r["paced"]["added_p50_ms"] for r in per_run])
         out["median"]["added_p99_ms"] = median([r["paced"]["added_p99_ms"] for r in per_run])
         out["median"]["paced_rate_rps"] = median([r["paced"]["rate_rps"] for r in per_run])
+    out["median"] = {k: round(v, 2) for k, v in out["median"].items()}
     return out
 
 
