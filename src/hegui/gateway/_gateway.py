@@ -495,7 +495,9 @@ class Gateway:
         ex.error = why
         ex.outcome = "upstream_error"
         await self._record(ex)
-        log.warning("upstream failure", extra={"request_id": ex.request_id, "why": why})
+        log.warning(
+            json.dumps({"event": "upstream_failure", "request_id": ex.request_id, "why": why})
+        )
         if ex.app.config.on_upstream_error == "error":
             raise RequestProblem(502, f"{why} / 上游模型服务出错", "upstream_error")
         return self._written_reply(ex, UPSTREAM_DOWN[ex.lang], "content_filter")

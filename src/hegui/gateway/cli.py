@@ -69,7 +69,8 @@ def serve(
     from hegui.gateway._app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for chatty in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app = create_app(settings)
     console.print(
         f"hegui gateway on http://{host}:{port}/v1 — apps: "
