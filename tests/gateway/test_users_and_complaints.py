@@ -42,6 +42,13 @@ complaints:
 """
 
 
+def strict_pack(folder: Path) -> str:
+    """Write the test pack (small strike steps, 3-day complaint deadline); returns its path."""
+    pack = folder / "strict.yaml"
+    pack.write_text(STRICT_PACK, encoding="utf-8")
+    return str(pack)
+
+
 def _chat(gw: RunningGateway, text: str, user: str) -> httpx.Response:
     with gw.client() as client:
         return client.post(
@@ -59,10 +66,8 @@ def test_strikes_lead_to_warning_restriction_and_suspension(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    pack = tmp_path / "strict.yaml"
-    pack.write_text(STRICT_PACK, encoding="utf-8")
     upstream = scripted_openai(default_reply="好的")
-    gw = gateway([app_config(upstream, policy=str(pack))])
+    gw = gateway([app_config(upstream, policy=strict_pack(tmp_path))])
 
     first = _chat(gw, BAD, "mallory").json()
     assert first["hegui"]["user_measure"]["action"] == "warn"
@@ -89,9 +94,7 @@ def test_a_restricted_user_is_rate_limited(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    pack = tmp_path / "strict.yaml"
-    pack.write_text(STRICT_PACK, encoding="utf-8")
-    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=str(pack))])
+    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=strict_pack(tmp_path))])
     _chat(gw, BAD, "eve")
     _chat(gw, BAD, "eve")
     assert _chat(gw, "你好", "eve").status_code == 200
@@ -104,9 +107,7 @@ def test_complaints_are_filed_tracked_and_resolved(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    pack = tmp_path / "strict.yaml"
-    pack.write_text(STRICT_PACK, encoding="utf-8")
-    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=str(pack))])
+    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=strict_pack(tmp_path))])
     answer = _chat(gw, "你好", "carol").json()
     with gw.client() as client:
         bad = client.post("/complaints", json={"reason": "x"})
@@ -174,11 +175,10 @@ def test_replicas_share_strikes_and_rate_limits(
     import uuid
 
     redis_url = _redis_url()
-    pack = tmp_path / "strict.yaml"
-    pack.write_text(STRICT_PACK, encoding="utf-8")
+    pack = strict_pack(tmp_path)
     upstream = scripted_openai(default_reply="好的")
     db = f"sqlite:///{tmp_path / 'shared.db'}"
-    apps = [app_config(upstream, policy=str(pack))]
+    apps = [app_config(upstream, policy=pack)]
     one = gateway(apps, database_url=db, redis_url=redis_url)
     two = gateway(apps, database_url=db, redis_url=redis_url)
     user = f"replica-user-{uuid.uuid4().hex[:8]}"

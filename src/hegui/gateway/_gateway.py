@@ -28,7 +28,7 @@ from hegui.gateway._companion import (
 )
 from hegui.gateway._companion import summary as companion_summary
 from hegui.gateway._complaints import ComplaintDesk
-from hegui.gateway._config import AppConfig, GatewayConfig
+from hegui.gateway._config import AppConfig, GatewayConfig, hash_api_key
 from hegui.gateway._labels import header_value, implicit_label, new_produce_id, with_explicit_label
 from hegui.gateway._metrics import GatewayMetrics
 from hegui.gateway._openai import (
@@ -127,11 +127,8 @@ class Gateway:
             ident = (app.policy, app.scope, app.detector_failure)
             if ident not in cascades:
                 cascades[ident] = build_cascade(pack, app.scope)
-            headers = (
-                {"Authorization": f"Bearer {app.upstream_api_key()}"}
-                if (app.upstream_api_key())
-                else {}
-            )
+            upstream_key = app.upstream_api_key()
+            headers = {"Authorization": f"Bearer {upstream_key}"} if upstream_key else {}
             client = httpx.AsyncClient(
                 base_url=app.upstream.rstrip("/") + "/",
                 headers=headers,
@@ -167,8 +164,6 @@ class Gateway:
 
     def app_for(self, authorization: str | None) -> AppRuntime:
         """The app a bearer key belongs to; 401 otherwise."""
-        from hegui.gateway._config import hash_api_key
-
         if not authorization or not authorization.lower().startswith("bearer "):
             raise RequestProblem(
                 401,
