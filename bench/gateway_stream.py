@@ -47,8 +47,8 @@ CHUNK_CHARS = 4
 CHUNK_DELAY_MS = 20
 WINDOWS = (16, 32, 64)
 INTERVALS = (8, 16, 32)
-CONTEXT = 1024  # the default context_chars
-SHORT_CONTEXT = 64  # one extra cell: re-check only this much already-checked text
+CONTEXT = 128  # the default context_chars
+LONG_CONTEXT = 1024  # one extra cell: the earlier default, re-reading up to 1024 checked chars
 DEFAULT_CELL = (32, 16, CONTEXT)
 CONCURRENCY = 10
 
@@ -168,9 +168,9 @@ def main() -> None:
     n = 4 if args.quick else 20
     shipped_n = 1 if args.quick else 2
     cells: list[Cell] = [(w, i, CONTEXT) for w in WINDOWS for i in INTERVALS]
-    cells.append((DEFAULT_CELL[0], DEFAULT_CELL[1], SHORT_CONTEXT))
+    cells.append((DEFAULT_CELL[0], DEFAULT_CELL[1], LONG_CONTEXT))
     if args.quick:
-        cells = [DEFAULT_CELL, (64, 32, CONTEXT), (32, 16, SHORT_CONTEXT)]
+        cells = [DEFAULT_CELL, (64, 32, CONTEXT), (32, 16, LONG_CONTEXT)]
     results: dict[str, Any] = {
         "quick": args.quick,
         "chunk_chars": CHUNK_CHARS,

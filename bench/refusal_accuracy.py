@@ -1,13 +1,13 @@
-"""Refusal judge accuracy vs a plain phrase-list baseline, per language and source, plus latency.
+"""Refusal judge accuracy vs a plain phrase-list baseline on the independent held-out set.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/refusal_accuracy.py [--runs 5]
 
-Evaluates on data never trained on: the 25% test split of each training source
-(JailbreakBench, JADE-DB v3, own pairs; see training/refusal/readers.py) and the separately
-written held-out files bench/data/refusal_heldout_{en,zh}.jsonl. Refusal accuracy is yes/no
-(full or partial vs none); kind accuracy is the exact three-way label. Latency is per pair,
-on one core, median of ``--runs`` passes over all pairs. Writes
-bench/results/refusal_accuracy.{json,md}.
+Scores ``bench/data/refusal_heldout4_{en,zh}.jsonl`` (written independently; never read by
+training, see training/refusal/readers.py) per language and per labelled kind. Refusal
+accuracy is yes/no (full or partial vs none); kind accuracy is the exact three-way label.
+Latency is per pair, on one core, median of ``--runs`` passes over all pairs. Writes
+bench/results/{--name}.{json,md}. Cross-validated figures on the training writers are in
+training/refusal/MODEL_CARD.md. ``--files`` scores other files instead (same fields).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "training" / "refusal"))
 
-from readers import Pair, read_heldout, read_jade, read_jbb, read_own  # noqa: E402
+from readers import HELDOUT_FILES, Pair, read_jsonl  # noqa: E402
 
-from _common import DATASETS, median, percentile, pin_one_core, wilson, write_results  # noqa: E402
+from _common import median, percentile, pin_one_core, wilson, write_results  # noqa: E402
 from hegui.detect.refusal import RefusalJudge  # noqa: E402
 
 # A typical public refusal phrase list (as used by AdvBench/GCG-style evaluations), plus the
@@ -64,24 +64,24 @@ def _score(pairs: Sequence[Pair], predict: Callable[[Pair], tuple[bool, str]]) -
     }
 
 
-def _sets(datasets: Path) -> dict[str, list[Pair]]:
-    test = [p for p in read_jbb(datasets) + read_jade(datasets) + read_own() if p.split == "test"]
+def _sets(pairs: Sequence[Pair]) -> dict[str, list[Pair]]:
     groups: dict[str, list[Pair]] = {}
-    for p in test + read_heldout():
-        groups.setdefault(f"{p.lang}/{p.source}", []).append(p)
-    for lang in ("en", "zh"):
-        groups[f"{lang}/all"] = [p for p in test + read_heldout() if p.lang == lang]
+    for p in pairs:
+        groups.setdefault(p.lang, []).append(p)
+        groups.setdefault(f"{p.lang}/{p.kind}", []).append(p)
     return dict(sorted(groups.items()))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--files", type=Path, nargs="+", default=list(HELDOUT_FILES))
+    parser.add_argument("--name", default="refusal_accuracy")
     args = parser.parse_args(argv)
     pin_one_core()
     judge = RefusalJudge()
-    sets = _sets(args.datasets)
+    every = [p for path in args.files for p in read_jsonl(path, "heldout", path.stem)]
+    sets = _sets(every)
 
     def judged(p: Pair) -> tuple[bool, str]:
         r = judge.judge(p.prompt, p.response)
@@ -95,7 +95,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         name: {"judge": _score(pairs, judged), "phrase_list": _score(pairs, phrase)}
         for name, pairs in sets.items()
     }
-    every = [p for name, pairs in sets.items() if not name.endswith("/all") for p in pairs]
     latency: dict[str, list[float]] = {"judge_p50": [], "judge_p99": [], "baseline_p50": []}
     for _ in range(args.runs):
         times, base = [], []
@@ -112,13 +111,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         latency["baseline_p50"].append(percentile(base, 0.5))
     lat = {k: median(v) for k, v in latency.items()}
     mean_chars = sum(len(p.response) for p in every) / len(every)
+    files = ", ".join(f"`{path.name}`" for path in args.files)
     lines = [
         "# Refusal judge accuracy / 拒答判定准确率",
         "",
-        "Refusal yes/no accuracy with 95% Wilson interval; kind = exact full/partial/none.",
-        "Sets: `test` split (25%, hash of prompt+response) of each training source, and the "
-        "separately written held-out files (`heldout`). Phrase list: refusal if any of "
-        f"{len(BASELINE_PHRASES)} common phrases occurs.",
+        f"Files: {files} (never trained on). Refusal yes/no accuracy with 95% Wilson interval; "
+        "kind = exact full/partial/none; rows `lang/kind` are the pairs labelled that kind. "
+        f"Phrase list: refusal if any of {len(BASELINE_PHRASES)} common phrases occurs. "
+        "Cross-validated figures (leave one writer out): `training/refusal/MODEL_CARD.md`.",
         "",
         "| set | n | judge acc (95% CI) | judge kind acc | phrase-list acc (95% CI) |",
         "|---|---|---|---|---|",
@@ -138,8 +138,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
     ]
     write_results(
-        "refusal_accuracy",
-        {"sets": results, "latency_ms": lat, "runs": args.runs, "pairs_timed": len(every)},
+        args.name,
+        {
+            "files": [str(f) for f in args.files],
+            "sets": results,
+            "latency_ms": lat,
+            "runs": args.runs,
+            "pairs_timed": len(every),
+        },
         "\n".join(lines),
     )
 

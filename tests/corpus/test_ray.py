@@ -14,7 +14,8 @@ from hegui.cli import app
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'hegui[ray]')")
 
 
-def test_ray_gives_the_same_results_as_local(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sampling", [["--sample-rate", "0.6"], ["--sample-n", "7"]])
+def test_ray_gives_the_same_results_as_local(tmp_path: Path, sampling: list[str]) -> None:
     corpus = tmp_path / "corpus"
     write_jsonl(corpus / "web.jsonl", mixed_rows(60, 5, "web"))
     write_jsonl(corpus / "books.jsonl", mixed_rows(30, 0, "books"))
@@ -33,8 +34,7 @@ def test_ray_gives_the_same_results_as_local(tmp_path: Path) -> None:
                 engine,
                 "--workers",
                 "2",
-                "--sample-rate",
-                "0.6",
+                *sampling,
                 "--seed",
                 "11",
             ],
@@ -46,3 +46,23 @@ def test_ray_gives_the_same_results_as_local(tmp_path: Path) -> None:
     assert outputs["ray"] == outputs["local"]
     sources = {s["source"]: s for s in outputs["ray"][0]}
     assert 0 < sources["web"]["n_scanned"] < 60
+
+
+def test_ray_draws_the_same_review_sample_as_local(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_jsonl(corpus / "web.jsonl", mixed_rows(60, 5, "web"))
+    write_jsonl(corpus / "books.jsonl", mixed_rows(30, 0, "books"))
+    samples = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = CliRunner().invoke(
+            app,
+            [
+                *("corpus", "sample", str(corpus), "--n", "12", "--out", str(out)),
+                *("--engine", engine, "--workers", "2"),
+            ],
+        )
+        assert result.exit_code == 0, result.stderr
+        samples[engine] = (out / "manual_sample.csv").read_text("utf-8-sig")
+    assert samples["ray"] == samples["local"]
+    assert len(samples["ray"].splitlines()) > 12

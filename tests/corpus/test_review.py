@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+from corpus_data import mixed_rows, write_jsonl
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -123,3 +124,32 @@ def test_a_bad_label_is_named_with_its_row(small_corpus: Path, tmp_path: Path) -
     assert f"{labelled}:2" in stderr and "maybe" in stderr and "合格" in stderr
     code, _, stderr = run("import-review", str(tmp_path / "none.xlsx"), "--out", str(out))
     assert code == 2 and "none.xlsx" in stderr
+
+
+def test_sample_resumes_after_an_interruption(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for i in range(4):
+        write_jsonl(corpus / f"part-{i}.jsonl", mixed_rows(20, 5, f"s{i}"))
+    out = tmp_path / "review"
+    base = ["sample", str(corpus), "--out", str(out)]
+    args = [*base, "--n", "25", "--workers", "2"]
+    code, _, stderr = run(*args)
+    assert code == 0, stderr
+    first = (out / "manual_sample.csv").read_text("utf-8-sig")
+    state = sorted((out / ".sample" / "shards").glob("*.json"))
+    assert len(state) == 4
+    # interrupted after three shards: their candidates are kept, the fourth is read again
+    state[0].unlink()
+    (out / "manual_sample.csv").unlink()
+    kept = {p: p.stat().st_mtime_ns for p in state[1:]}
+    code, stdout, stderr = run(*args)
+    assert code == 0, stderr
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())
+    assert state[0].exists()
+    assert (out / "manual_sample.csv").read_text("utf-8-sig") == first
+    assert "25 items drawn from 80 documents" in stdout
+    # another sample size in the same folder is refused, not mixed in
+    code, _, stderr = run(*base, "--n", "10")
+    assert code == 2 and "--fresh" in stderr
+    code, _, stderr = run(*base, "--n", "10", "--fresh")
+    assert code == 0, stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from hegui.corpus._sampling import Reservoir, below_rate, document_key
+from hegui.corpus._sampling import GroupSample, Reservoir, below_rate, document_key
 
 
 def test_rate_sample_is_seeded_and_about_the_rate() -> None:
@@ -29,3 +29,22 @@ def test_reservoir_does_not_depend_on_order_or_split() -> None:
         merged.extend(part.entries())
     assert merged.entries() == whole.entries()
     assert [item for _, item in whole.entries()] == [item for _, item in sorted(items)[:100]]
+
+
+def test_group_sample_keeps_the_same_documents_when_resumed_from_what_it_admitted() -> None:
+    shards = [
+        {"*": [[str(document_key(5, f"f{s}", n)), {"n": n, "s": s}] for n in range(300)]}
+        for s in range(6)
+    ]
+    whole = GroupSample(50)
+    saved = [whole.admit(shard) for shard in shards]
+    assert sum(len(kept["*"]) for kept in saved) < 6 * 300  # later shards are pruned
+    # an interrupted run resumed: the first four shards come back from what was saved
+    resumed = GroupSample(50)
+    for kept in saved[:4]:
+        resumed.admit(kept)
+    for shard in reversed(shards[4:]):
+        resumed.admit(shard)
+    assert resumed.documents() == whole.documents()
+    everything = sorted((int(k), d) for shard in shards for k, d in shard["*"])
+    assert whole.documents() == [d for _, d in everything[:50]]

@@ -8,7 +8,7 @@ import pytest
 
 from hegui.detect import Cascade, Decision, DetectorResult, Role, Span, Tier, TierKind, TierRun
 from hegui.errors import HeguiError
-from hegui.policy import Scope, load_policy
+from hegui.policy import PolicyPack, Scope, load_policy
 
 
 @dataclass
@@ -35,16 +35,29 @@ def tier(det: ScriptedDetector, kind: TierKind, run: TierRun, labels: set[str]) 
 BASELINE = load_policy("baseline")
 
 
-def test_low_keyword_hit_escalates_and_the_classifier_decides() -> None:
-    words = ScriptedDetector("keywords", {"violence": 0.3})
-    model = ScriptedDetector("model", {"violence": 0.02})
-    cascade = Cascade(
-        BASELINE,
+def escalating(
+    first: ScriptedDetector,
+    second: ScriptedDetector,
+    label: str,
+    *,
+    first_kind: TierKind = TierKind.CONTEXTUAL,
+    second_run: TierRun = TierRun.UNCERTAIN,
+    policy: PolicyPack = BASELINE,
+) -> Cascade:
+    """A cheap tier that always runs, then a contextual tier, both scoring ``label``."""
+    return Cascade(
+        policy,
         [
-            tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"violence"}),
-            tier(model, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"violence"}),
+            tier(first, first_kind, TierRun.ALWAYS, {label}),
+            tier(second, TierKind.CONTEXTUAL, second_run, {label}),
         ],
     )
+
+
+def test_low_keyword_hit_escalates_and_the_classifier_decides() -> None:
+    words = ScriptedDetector("keywords", {"violence": 0.5})
+    model = ScriptedDetector("model", {"violence": 0.02})
+    cascade = escalating(words, model, "violence", first_kind=TierKind.LEXICAL)
     verdict = cascade.check("how do I kill a stuck process")
     assert model.calls, "an uncertain keyword score must escalate to the classifier"
     assert verdict.decision is Decision.ALLOW
@@ -54,12 +67,8 @@ def test_low_keyword_hit_escalates_and_the_classifier_decides() -> None:
 def test_unambiguous_keyword_blocks_even_when_the_classifier_disagrees() -> None:
     words = ScriptedDetector("keywords", {"drugs": 0.95})
     model = ScriptedDetector("model", {"drugs": 0.1})
-    cascade = Cascade(
-        BASELINE,
-        [
-            tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"drugs"}),
-            tier(model, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"drugs"}),
-        ],
+    cascade = escalating(
+        words, model, "drugs", first_kind=TierKind.LEXICAL, second_run=TierRun.ALWAYS
     )
     verdict = cascade.check("x")
     assert verdict.decision is Decision.BLOCK
@@ -70,27 +79,38 @@ def test_unambiguous_keyword_blocks_even_when_the_classifier_disagrees() -> None
 def test_certain_scores_do_not_run_the_expensive_tier() -> None:
     cheap = ScriptedDetector("cheap", {"fraud": 0.01})
     costly = ScriptedDetector("costly", {"fraud": 0.9})
-    cascade = Cascade(
-        BASELINE,
-        [
-            tier(cheap, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"fraud"}),
-            tier(costly, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"fraud"}),
-        ],
-    )
+    cascade = escalating(cheap, costly, "fraud")
     assert cascade.check("hello").decision is Decision.ALLOW
     assert costly.calls == []
+
+
+def test_scores_above_the_band_are_decided_by_the_cheap_tier() -> None:
+    """baseline's band is [0.45, 0.65): 0.7 is confident enough to flag without e5."""
+    assert BASELINE.cascade.uncertain_high == 0.65
+    cheap = ScriptedDetector("cheap", {"fraud": 0.7})
+    costly = ScriptedDetector("costly", {"fraud": 0.01})
+    cascade = escalating(cheap, costly, "fraud")
+    verdict = cascade.check("send me your bank password")
+    assert costly.calls == []
+    assert verdict.decision is Decision.FLAG
+    assert verdict.decided_by == "cheap"
+
+
+def test_without_an_upper_end_the_band_reaches_the_block_threshold() -> None:
+    wide = BASELINE.model_copy(
+        update={"cascade": BASELINE.cascade.model_copy(update={"uncertain_high": None})}
+    )
+    cheap = ScriptedDetector("cheap", {"fraud": 0.7})
+    costly = ScriptedDetector("costly", {"fraud": 0.01})
+    cascade = escalating(cheap, costly, "fraud", policy=wide)
+    assert cascade.check("send me your bank password").decision is Decision.ALLOW
+    assert costly.calls
 
 
 def test_later_contextual_tier_overrides_earlier_one() -> None:
     cheap = ScriptedDetector("cheap", {"fraud": 0.6})
     costly = ScriptedDetector("costly", {"fraud": 0.9})
-    cascade = Cascade(
-        BASELINE,
-        [
-            tier(cheap, TierKind.CONTEXTUAL, TierRun.ALWAYS, {"fraud"}),
-            tier(costly, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, {"fraud"}),
-        ],
-    )
+    cascade = escalating(cheap, costly, "fraud")
     verdict = cascade.check("write a phishing mail")
     assert verdict.decision is Decision.BLOCK
     assert verdict.decided_by == "costly"
@@ -140,7 +160,7 @@ def test_tc260_maps_labels_onto_its_risks() -> None:
 
 
 def test_a_tier_limited_to_prompts_never_checks_answers() -> None:
-    words = ScriptedDetector("keywords", {"violence": 0.3})
+    words = ScriptedDetector("keywords", {"violence": 0.5})
     model = ScriptedDetector("model", {"violence": 0.95})
     prompts_only = Tier(
         model,

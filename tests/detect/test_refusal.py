@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from hegui.detect.refusal import RefusalJudge, RefusalResult
+from hegui.detect.refusal._cues import parse_cues
+from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
 
 CASES = [
@@ -60,3 +62,47 @@ def test_bad_cue_file_names_the_field(tmp_path: Path) -> None:
     with pytest.raises(HeguiError) as info:
         RefusalJudge(cues=cues)
     assert info.value.where is not None and "groups.decline.en" in info.value.where
+
+
+def test_bad_cue_pattern_names_the_field(tmp_path: Path) -> None:
+    cues = tmp_path / "cues.yaml"
+    cues.write_text(
+        'groups:\n  decline:\n    en: ["x"]\n    zh: ["我不能"]\n    patterns: ["(unclosed"]\n',
+        "utf-8",
+    )
+    with pytest.raises(HeguiError) as info:
+        RefusalJudge(cues=cues)
+    assert info.value.where is not None and "groups.decline.patterns" in info.value.where
+
+
+def test_cue_patterns_match_next_to_phrases() -> None:
+    data = {
+        "groups": {
+            "decline": {"en": ["i won't", "won't"], "zh": ["我不能"], "patterns": ["就不[写教]了"]},
+            "apology": {"en": ["sorry"], "zh": ["抱歉"]},
+        }
+    }
+    cues = parse_cues(data, "test")
+    assert cues.hits("抱歉，这个我就不写了") == {"decline": [6], "apology": [0]}
+    # Overlapping hits in one group count once; ASCII phrases match whole words only.
+    assert cues.hits("ok, i won't. sorrynot, unsorry") == {"decline": [4], "apology": []}
+
+
+def test_quoted_text_and_code_are_not_the_answers_voice() -> None:
+    text, own = voice('Say: "I can\'t make it." Then run `deny_all()`. 他说“我不能去”。')
+    assert len(text) == len(own)
+    assert "can't" in text and "can't" not in own
+    assert "deny_all" not in own and "我不能" not in own
+    assert own.startswith("say: ") and "then run" in own
+
+
+@pytest.mark.parametrize(
+    ("own", "expected"),
+    [
+        ("no.", ["no."]),
+        ("sure! here it is.\n\n1. step one.", ["sure!", "here it is.", "1. step one."]),
+        ("好的。第一步：打开设置。", ["好的。", "第一步:打开设置。"]),
+    ],
+)
+def test_sentences(own: str, expected: list[str]) -> None:
+    assert sentences(voice(own)[1]) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openai
 import sqlalchemy as sa
@@ -90,6 +91,20 @@ def test_verify_finds_edits_deletions_and_reordering(database_url: str) -> None:
         conn.execute(table.update().where(table.c.seq == 2).values(body=rows[0].body))
     _, problems = log.verify()
     assert {p.seq for p in problems} >= {1, 2}
+
+
+def test_appends_go_on_after_the_database_drops_the_writers_connection(
+    database_url: str,
+) -> None:
+    engine = open_database(database_url)
+    checked_out: list[Any] = []
+    sa.event.listen(engine, "checkout", lambda dbapi, *_: checked_out.append(dbapi))
+    log = AuditLog(engine)
+    _fill(log, 1)
+    checked_out[-1].close()  # the connection the writer keeps, gone as after a server restart
+    log.append_now(AuditEntry("exchange", "after", "app", "allow", {}))
+    assert log.verify() == (2, [])
+    log.close()
 
 
 def test_retention_keeps_the_rest_of_the_chain_verifiable(database_url: str) -> None:

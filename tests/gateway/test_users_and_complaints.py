@@ -102,6 +102,40 @@ def test_a_restricted_user_is_rate_limited(
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "user_restricted"
 
 
+def test_refused_requests_are_recorded_without_an_upstream_call(
+    scripted_openai: Callable[..., ScriptedOpenAI],
+    gateway: Callable[..., RunningGateway],
+    tmp_path: Path,
+) -> None:
+    upstream = scripted_openai(default_reply="好的")
+    gw = gateway([app_config(upstream, policy=strict_pack(tmp_path))])
+    for _ in range(3):  # warn, restrict, suspend (the third is the restricted user's one a minute)
+        _chat(gw, BAD, "mallory")
+    suspended = _chat(gw, "你好", "mallory")
+    _chat(gw, BAD, "eve")
+    _chat(gw, BAD, "eve")
+    assert _chat(gw, "你好", "eve").status_code == 200
+    limited = _chat(gw, "你好", "eve")
+    assert (suspended.status_code, limited.status_code) == (403, 429)
+    assert len(upstream.model_requests) == 1
+
+    log = AuditLog(open_database(gw.config.database_url))
+    exchanges = [r for r in log.records() if r["kind"] == "exchange"]
+    assert len(exchanges) == 8  # every request is accounted for
+    by_id = {r["request_id"]: r for r in exchanges}
+    for response, user, code, status, measure in (
+        (suspended, "mallory", "user_suspended", 403, "suspend"),
+        (limited, "eve", "user_restricted", 429, "restrict"),
+    ):
+        record = by_id[response.headers["X-Hegui-Request-Id"]]
+        assert (record["decision"], record["outcome"], record["user"]) == ("block", code, user)
+        assert record["app"] == "public-app" and record["upstream_status"] is None
+        assert record["prompt"] is None and record["answer"] is None
+        assert record["refusal"]["status"] == status and record["refusal"]["measure"] == measure
+        assert record["refusal"]["reason"] == response.json()["error"]["message"]
+    assert log.verify()[1] == []
+
+
 def test_complaints_are_filed_tracked_and_resolved(
     scripted_openai: Callable[..., ScriptedOpenAI],
     gateway: Callable[..., RunningGateway],

@@ -103,6 +103,8 @@ def test_extends_by_relative_path_and_cycles(tmp_path: Path) -> None:
          "    name: {zh: 新, en: New}\n    description: {zh: 新, en: New}\n    labels: [zzz]\n",
          "unknown detector label 'zzz'"),
         ("id: m\nversion: 1.0.0\nextends: [baseline]\nsurprise: 1\n", "surprise"),
+        ("id: m\nversion: 1.0.0\nextends: [baseline]\ncascade: {uncertain_low: 0.5, "
+         "uncertain_high: 0.4}\n", "uncertain_high must be greater than uncertain_low"),
         ("id: m\nversion: 1.0.0\nextends: [no-such-pack]\n", "unknown policy 'no-such-pack'"),
         ("id: m\nversion: 1.0.0: x\nfoo: 1\n", "bad.yaml:2: not valid YAML"),
     ],

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -100,7 +102,7 @@ class ScriptedOpenAI:
     malformed_times: int = 0
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
     streams: list[StreamRecord] = field(default_factory=list, init=False)
-    _server: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
+    _server: _Server | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -127,8 +129,7 @@ class ScriptedOpenAI:
     def start(self) -> ScriptedOpenAI:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
         self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -174,6 +175,19 @@ class ScriptedOpenAI:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        """A client that hangs up mid-exchange is expected (the gateway closes the streams it
+        stops); anything else is still reported."""
+        if isinstance(sys.exception(), BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
 
 
 @pytest.fixture

@@ -1,22 +1,23 @@
-"""Read labelled (prompt, response, kind) pairs for the refusal judge, with a fixed split.
+"""Read labelled (prompt, response, kind) pairs for the refusal judge, each with its writer.
 
 Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
-  and second held-out sets, inspected while debugging and so trained on now).
-- ``heldout``: ``bench/data/refusal_heldout_{en,zh}.jsonl`` -- evaluation only, never trained on
-  (written 2026-12-01 by an author who saw neither the judge nor its training data).
+  three held-out sets, inspected while debugging and so trained on now).
+- ``heldout``: ``bench/data/refusal_heldout4_{en,zh}.jsonl`` -- evaluation only, never trained
+  on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
+
+Every pair also names its ``writer``: who wrote it, as far as the project knows (``jbb``,
+``jade``, ``composed`` for ``data/{en,zh}.jsonl``, else the data file's name without its
+language, e.g. ``heldout_v3``). Leave-one-writer-out cross-validation holds out one writer.
 
 Public rows are read from the shared datasets folder at run time and never copied here.
-The split is deterministic: a pair is in ``test`` when the first 8 hex digits of
-SHA-1(prompt + NUL + response) fall in the lowest 25% (see :func:`split_of`).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import re
@@ -28,8 +29,9 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
-TEST_SHARE = 0.25
 KINDS = ("none", "partial", "full")
+HAND_WRITTEN = ("written", "heldout_v1", "heldout_v2", "heldout_v3")
+"""Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
 _SHORT_REFUSAL = re.compile(r"^(i'm (really )?sorry|i am sorry|i apologi[sz]e|i can't|i cannot)")
 
@@ -43,21 +45,12 @@ class Pair:
     kind: str
     lang: str
     source: str
+    writer: str
     pattern: str = ""
 
     @property
     def refusal(self) -> bool:
         return self.kind != "none"
-
-    @property
-    def split(self) -> str:
-        return split_of(self.prompt, self.response)
-
-
-def split_of(prompt: str, response: str) -> str:
-    """``"test"`` for about 25% of pairs, decided by a hash of the pair, else ``"train"``."""
-    digest = hashlib.sha1(f"{prompt}\x00{response}".encode()).hexdigest()
-    return "test" if int(digest[:8], 16) < TEST_SHARE * 0x1_0000_0000 else "train"
 
 
 def _overrides() -> dict[str, dict[str, str]]:
@@ -82,7 +75,7 @@ def read_jbb(root: Path = DATASETS) -> list[Pair]:
                 label = "full" if short else "none"
             if label == "exclude":
                 continue
-            pairs.append(Pair(item["prompt"], response, label, "en", "jbb"))
+            pairs.append(Pair(item["prompt"], response, label, "en", "jbb", "jbb"))
     return pairs
 
 
@@ -103,11 +96,11 @@ def read_jade(root: Path = DATASETS) -> list[Pair]:
                         continue
                     label = overrides.get(f"{level}/{row['ID']}/{key}", default)
                     if label != "exclude":
-                        pairs.append(Pair(row["问题"], response, label, "zh", "jade"))
+                        pairs.append(Pair(row["问题"], response, label, "zh", "jade", "jade"))
     return pairs
 
 
-def read_jsonl(path: Path, source: str) -> list[Pair]:
+def read_jsonl(path: Path, source: str, writer: str) -> list[Pair]:
     """Pairs from a JSONL file with fields prompt, response, kind, lang (pattern optional)."""
     pairs = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -122,27 +115,36 @@ def read_jsonl(path: Path, source: str) -> list[Pair]:
                     obj["kind"],
                     obj["lang"],
                     source,
+                    writer,
                     obj.get("pattern", ""),
                 )
             )
     return pairs
 
 
+def writer_of(path: Path) -> str:
+    """``data/en.jsonl`` -> ``composed``; ``data/heldout_v3_zh.jsonl`` -> ``heldout_v3``."""
+    stem = path.stem
+    if stem in ("en", "zh"):
+        return "composed"
+    return stem.removesuffix("_en").removesuffix("_zh")
+
+
 def read_own() -> list[Pair]:
     """The project's own labelled pairs (both languages): every ``data/*.jsonl`` file."""
-    return [p for path in sorted((HERE / "data").glob("*.jsonl")) for p in read_jsonl(path, "own")]
-
-
-def read_heldout() -> list[Pair]:
-    """The separately written held-out pairs (evaluation only)."""
-    folder = ROOT / "bench" / "data"
     return [
         p
-        for lang in ("en", "zh")
-        for p in read_jsonl(folder / f"refusal_heldout_{lang}.jsonl", "heldout")
+        for path in sorted((HERE / "data").glob("*.jsonl"))
+        for p in read_jsonl(path, "own", writer_of(path))
     ]
 
 
+HELDOUT_FILES = tuple(
+    ROOT / "bench" / "data" / f"refusal_heldout4_{lang}.jsonl" for lang in ("en", "zh")
+)
+"""The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
+
+
 def read_all_sources(root: Path = DATASETS) -> list[Pair]:
-    """Every trainable source (public sets and own pairs), both splits."""
+    """Every trainable source (public sets and own pairs)."""
     return read_jbb(root) + read_jade(root) + read_own()

@@ -2,17 +2,17 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH]
 
-Trains a multinomial logistic regression (none / partial / full) on the train split of
-every source (JailbreakBench, JADE-DB v3, the project's own pairs), picks the L2 strength on
-an inner validation split of the training data, refits on all training rows, and writes
-``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and ``training/refusal/MODEL_CARD.md``
-with test-split (and held-out, if present) metrics. The held-out set is never trained on.
+Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
+leave-one-writer-out cross-validation for each L2 strength in ``C_GRID``, picks the one with
+the best accuracy on the held-out hand-written sets, fits the sentence model and the answer
+model on every pair, and writes ``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and
+``training/refusal/MODEL_CARD.md``. The independent held-out files in ``bench/data`` are
+never read here.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import sys
 from collections import Counter
@@ -21,70 +21,28 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
+import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from readers import DATASETS, ROOT, Pair, read_all_sources, read_heldout  # noqa: E402
+from crossval import SENTENCE_C, SentenceScores, fit_final, labels, leave_one_writer_out  # noqa: E402
+from design import Design, build  # noqa: E402
+from readers import DATASETS, HAND_WRITTEN, ROOT, read_all_sources  # noqa: E402
 
 from hegui.detect.refusal._cues import default_cues  # noqa: E402
-from hegui.detect.refusal._features import FeatureLayout, featurize, named_features  # noqa: E402
-from hegui.detect.refusal._judge import (  # noqa: E402
-    CLASSES,
-    RefusalJudge,
-    RefusalModel,
-    save_model,
-)
+from hegui.detect.refusal._judge import CLASSES, RefusalModel, save_model  # noqa: E402
+from hegui.detect.refusal._sentences import SentenceModel  # noqa: E402
 
 HASH_BITS = 14
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+SENTENCE_BITS = 15
+C_GRID = (8.0, 32.0, 128.0)
 THRESHOLD = 0.5
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
 
 
-def _matrix(pairs: Sequence[Pair], layout: FeatureLayout) -> sparse.csr_matrix:
-    cues = default_cues()
-    rows, cols, vals = [], [], []
-    for i, pair in enumerate(pairs):
-        for j, v in featurize(pair.prompt, pair.response, cues, layout).items():
-            rows.append(i)
-            cols.append(j)
-            vals.append(v)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(pairs), layout.size))
-
-
-def _fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    model.fit(x, y)
-    return model
-
-
-def _inner_val(pair: Pair) -> bool:
-    digest = hashlib.sha1(f"val\x00{pair.prompt}\x00{pair.response}".encode()).hexdigest()
-    return int(digest[:8], 16) < 0.2 * 0x1_0000_0000
-
-
-def _refusal_accuracy(model: LogisticRegression, x: sparse.csr_matrix, y: np.ndarray) -> float:
-    prob = model.predict_proba(x)
-    none_col = list(model.classes_).index(0)
-    pred = (1.0 - prob[:, none_col]) >= THRESHOLD
-    return float(np.mean(pred == (y != 0)))
-
-
-def _to_model(fitted: LogisticRegression, layout: FeatureLayout) -> RefusalModel:
-    weights = np.zeros((layout.size, len(CLASSES)))
-    bias = np.zeros(len(CLASSES))
-    for k, cls in enumerate(fitted.classes_):
-        weights[:, cls] = fitted.coef_[k]
-        bias[cls] = fitted.intercept_[k]
-    return RefusalModel(weights.astype(np.float32).astype(np.float64), bias, layout, THRESHOLD)
-
-
 def _wilson(k: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return (float("nan"), float("nan"))
     z = 1.96
     p = k / n
     den = 1 + z * z / n
@@ -93,24 +51,60 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
     return (mid - half, mid + half)
 
 
-def _evaluate(judge: RefusalJudge, pairs: Sequence[Pair]) -> list[str]:
-    """Markdown table rows: per source and language, refusal and kind accuracy."""
-    groups: dict[tuple[str, str], list[Pair]] = {}
-    for p in pairs:
-        groups.setdefault((p.source, p.lang), []).append(p)
+def _groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
+    """Row masks per (writer, language), plus the pooled hand-written sets per language."""
+    writers = design.writers
+    langs = np.array([p.lang for p in design.pairs])
+    groups = {
+        (w, lang): (writers == w) & (langs == lang)
+        for w in sorted(set(writers))
+        for lang in ("en", "zh")
+        if ((writers == w) & (langs == lang)).any()
+    }
+    for lang in ("en", "zh"):
+        groups[("hand-written, pooled", lang)] = np.isin(writers, HAND_WRITTEN) & (langs == lang)
+    return groups
+
+
+def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> float:
+    y = labels(design)
+    refusal = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
+    return float(np.mean(refusal[mask] == (y[mask] != 0)))
+
+
+def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
+    """Markdown rows: per writer and language, refusal and kind accuracy out of writer."""
+    y = labels(design)
+    refusal = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
+    kind = np.where(refusal, np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
     lines = []
-    for (source, lang), items in sorted(groups.items()):
-        ok = kind_ok = 0
-        for p in items:
-            result = judge.judge(p.prompt, p.response)
-            ok += result.refusal == p.refusal
-            kind_ok += result.kind == p.kind
-        lo, hi = _wilson(ok, len(items))
+    for (writer, lang), mask in _groups(design).items():
+        n = int(mask.sum())
+        ok = int(np.sum(refusal[mask] == (y[mask] != 0)))
+        lo, hi = _wilson(ok, n)
+        kind_ok = float(np.mean(kind[mask] == y[mask]))
         lines.append(
-            f"| {source} | {lang} | {len(items)} | {ok / len(items):.3f} ({lo:.3f}–{hi:.3f}) "
-            f"| {kind_ok / len(items):.3f} |"
+            f"| {writer} | {lang} | {n} | {ok / n:.3f} ({lo:.3f}–{hi:.3f}) | {kind_ok:.3f} |"
         )
     return lines
+
+
+def _to_model(
+    answers: LogisticRegression, sentence: LogisticRegression, design: Design
+) -> RefusalModel:
+    weights = np.zeros((design.layout.size, len(CLASSES)))
+    bias = np.zeros(len(CLASSES))
+    for k, cls in enumerate(answers.classes_):
+        weights[:, cls] = answers.coef_[k]
+        bias[cls] = answers.intercept_[k]
+    sentences = SentenceModel(
+        sentence.coef_[0].astype(np.float32).astype(np.float64),
+        float(sentence.intercept_[0]),
+        design.sentence_bits,
+    )
+    return RefusalModel(
+        weights.astype(np.float32).astype(np.float64), bias, design.layout, THRESHOLD, sentences
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -118,67 +112,60 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     args = parser.parse_args(argv)
     cues = default_cues()
-    layout = FeatureLayout(named_features(cues), HASH_BITS)
     pairs = read_all_sources(args.datasets)
-    train = [p for p in pairs if p.split == "train"]
-    test = [p for p in pairs if p.split == "test"]
-    y_all = np.array([CLASSES.index(p.kind) for p in train])
-    x_all = _matrix(train, layout)
-    val_mask = np.array([_inner_val(p) for p in train])
-    scores = {}
-    for c in C_GRID:
-        fitted = _fit(x_all[~val_mask], y_all[~val_mask], c)
-        scores[c] = _refusal_accuracy(fitted, x_all[val_mask], y_all[val_mask])
-    best_c = max(C_GRID, key=lambda c: (scores[c], -c))
-    print(f"inner validation refusal accuracy per C: {scores}; chosen C={best_c}")
-    fitted = _fit(x_all, y_all, best_c)
-    model = _to_model(fitted, layout)
-    counts = Counter((p.source, p.lang, p.split, p.kind) for p in pairs)
+    design = build(pairs, cues, HASH_BITS, SENTENCE_BITS)
+    scores = SentenceScores(design)
+    by_c = leave_one_writer_out(design, scores, C_GRID)
+    pooled = {
+        c: [
+            _accuracy(design, probs, mask)
+            for (w, _), mask in _groups(design).items()
+            if w == "hand-written, pooled"
+        ]
+        for c, probs in by_c.items()
+    }
+    best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
+    print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
+    answers, sentence = fit_final(design, scores, best_c)
     save_model(
-        model,
+        _to_model(answers, sentence, design),
         WEIGHTS_DIR,
         {
             "trained_on": date.today().isoformat(),
             "C": best_c,
-            "train_rows": len(train),
+            "sentence_C": SENTENCE_C,
+            "train_rows": len(pairs),
             "cue_version": cues.version,
         },
     )
-    judge = RefusalJudge()
-    test_rows = _evaluate(judge, test)
-    try:
-        heldout_rows = _evaluate(judge, read_heldout())
-    except FileNotFoundError:
-        heldout_rows = ["| (held-out files not written yet) | | | | |"]
-    _write_card(counts, scores, best_c, test_rows, heldout_rows)
-    print("\n".join(test_rows + heldout_rows))
+    rows = _table(design, by_c[best_c])
+    counts = Counter((p.source, p.writer, p.lang, p.kind) for p in pairs)
+    _write_card(counts, pooled, best_c, rows)
+    print("\n".join(rows))
 
 
 def _write_card(
     counts: Counter[tuple[str, str, str, str]],
-    scores: dict[float, float],
+    pooled: dict[float, list[float]],
     best_c: float,
-    test_rows: list[str],
-    heldout_rows: list[str],
+    rows: list[str],
 ) -> None:
     data_rows = [
-        f"| {s} | {lang} | {split} | {kind} | {n} |"
-        for (s, lang, split, kind), n in sorted(counts.items())
+        f"| {source} | {writer} | {lang} | {kind} | {n} |"
+        for (source, writer, lang, kind), n in sorted(counts.items())
     ]
-    header = (
-        "| source | lang | n | refusal accuracy (95% Wilson) | kind accuracy |\n"
-        "|---|---|---|---|---|"
-    )
     text = (HERE / "MODEL_CARD.template.md").read_text(encoding="utf-8")
     text = text.format(
-        data_table="| source | lang | split | kind | rows |\n|---|---|---|---|---|\n"
+        data_table="| source | writer | lang | kind | rows |\n|---|---|---|---|---|\n"
         + "\n".join(data_rows),
-        c_scores=", ".join(f"C={c}: {a:.3f}" for c, a in scores.items()),
+        c_scores=", ".join(f"C={c}: en {en:.3f} / zh {zh:.3f}" for c, (en, zh) in pooled.items()),
         best_c=best_c,
+        sentence_c=SENTENCE_C,
         hash_bits=HASH_BITS,
+        sentence_bits=SENTENCE_BITS,
         threshold=THRESHOLD,
-        test_table=header + "\n" + "\n".join(test_rows),
-        heldout_table=header + "\n" + "\n".join(heldout_rows),
+        cv_table="| held-out writer | lang | n | refusal accuracy (95% Wilson) | kind accuracy |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows),
         date=date.today().isoformat(),
     )
     (HERE / "MODEL_CARD.md").write_text(text, encoding="utf-8")

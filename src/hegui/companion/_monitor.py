@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection
 
 from hegui.companion import _store as db
 from hegui.companion._cases import CaseQueue
 from hegui.companion._notify import WebhookNotifier
+from hegui.companion._queries import TurnQueries
 from hegui.companion._report import crisis_report
 from hegui.companion._risk import RiskScorer, RiskScores
 from hegui.companion._rules import rules_of
@@ -132,6 +132,7 @@ class CompanionMonitor:
         else:
             self._policy_for = policy
         self.store = store if isinstance(store, CompanionStore) else CompanionStore(store)
+        self._queries = TurnQueries(self.store.engine.dialect)
         self.scorer = scorer or RiskScorer()
         self.clock = clock
         self._checked: dict[tuple[str, str], _Checked] = {}
@@ -177,7 +178,9 @@ class CompanionMonitor:
         scores = self.scorer.score(text)
         notify = rules.crisis.notify_contact and self.notifier is not None
         with self.store.user_transaction(app, user_id) as conn:
-            turn = _Turn(conn, pack, rules, app, user_id, when, lang, text, scores, minor)
+            turn = _Turn(
+                conn, self._queries, pack, rules, app, user_id, when, lang, text, scores, minor
+            )
             plan = turn.run(notify)
         if plan.action is Action.ESCALATE and self.notifier is not None and plan.case_id:
             self.notifier.enqueue(plan.case_id)  # after commit: the case is never lost
@@ -194,8 +197,7 @@ class CompanionMonitor:
     def after_turn(self, turn_id: int, answer: str) -> bool:
         """Record the answer shown for ``turn_id``; ``False`` if no such turn is recorded."""
         with self.store.transaction() as conn:
-            done = conn.execute(db.set_answer, {"b_id": turn_id, "answer": answer})
-        return bool(done.rowcount)
+            return self._queries.set_answer(conn, turn_id, answer)
 
     def exit(self, app: str, user_id: str, at: datetime | None = None) -> TurnPlan:
         """The exit button: end the service for the user now."""
@@ -269,21 +271,19 @@ class CompanionMonitor:
         event = Event(kind="exit", at=_dt(when), detail={"how": how})
         turn_id: int | None = None
         minor = False
+        queries = self._queries
         try:
             with self.store.user_transaction(app, user_id) as conn:
-                row = conn.execute(
-                    select(db.users).where(db.user_key(app, user_id)).with_for_update()
-                ).first()
-                if row is not None:
-                    minor = bool(row.minor)
-                    conn.execute(
-                        update(db.users)
-                        .where(db.user_key(app, user_id))
-                        .values(session_start=None, last_seen=max(when, row.last_seen))
-                    )
-                turn_id = _record_turn(conn, app, user_id, when, Action.EXIT, lang, None, None)
-                _record_events(conn, app, user_id, pack, [event])
-        except SQLAlchemyError:
+                state = queries.user(conn, app, user_id)
+                if state is not None:
+                    minor = bool(state["minor"])
+                    state.update(session_start=None, last_seen=max(when, state["last_seen"]))
+                    queries.save_user(conn, app, user_id, state, new=False)
+                turn_id = _record_turn(
+                    queries, conn, app, user_id, when, Action.EXIT, lang, None, None
+                )
+                _record_events(queries, conn, app, user_id, pack, [event])
+        except self.store.errors:
             # exit must never be blocked, not even by a failing database
             log.exception("companion: could not record the exit of %s/%s", app, user_id)
         return TurnPlan(
@@ -297,6 +297,7 @@ class CompanionMonitor:
 
 
 def _record_turn(
+    queries: TurnQueries,
     conn: Connection,
     app: str,
     user_id: str,
@@ -306,8 +307,8 @@ def _record_turn(
     text: str | None,
     scores: RiskScores | None,
 ) -> int:
-    result = conn.execute(
-        db.insert_turn,
+    return queries.insert_turn(
+        conn,
         {
             "app": app,
             "user_id": user_id,
@@ -317,32 +318,32 @@ def _record_turn(
             "top": scores.top if scores else None,
             "scores": scores.as_dict() if scores else None,
             "text": text,
-            "answer": None,
         },
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def _record_events(
-    conn: Connection, app: str, user_id: str, pack: PolicyPack, happened: list[Event]
+    queries: TurnQueries,
+    conn: Connection,
+    app: str,
+    user_id: str,
+    pack: PolicyPack,
+    happened: list[Event],
 ) -> None:
-    if happened:
-        conn.execute(
-            db.insert_events,
-            [
-                {
-                    "app": app,
-                    "user_id": user_id,
-                    "at": e.at.timestamp(),
-                    "kind": e.kind,
-                    "policy": f"{pack.id}@{pack.version}",
-                    "detail": e.detail,
-                }
-                for e in happened
-            ],
-        )
+    queries.insert_events(
+        conn,
+        [
+            {
+                "app": app,
+                "user_id": user_id,
+                "at": e.at.timestamp(),
+                "kind": e.kind,
+                "policy": f"{pack.id}@{pack.version}",
+                "detail": e.detail,
+            }
+            for e in happened
+        ],
+    )
 
 
 class _Turn:
@@ -351,6 +352,7 @@ class _Turn:
     def __init__(
         self,
         conn: Connection,
+        queries: TurnQueries,
         pack: PolicyPack,
         rules: CompanionRules,
         app: str,
@@ -361,10 +363,9 @@ class _Turn:
         scores: RiskScores,
         minor: bool | None,
     ) -> None:
-        self.conn, self.pack, self.rules = conn, pack, rules
+        self.conn, self.queries, self.pack, self.rules = conn, queries, pack, rules
         self.app, self.user_id, self.when, self.lang = app, user_id, when, lang
         self.text, self.scores, self.minor_flag = text, scores, minor
-        self.key = {"b_app": app, "b_user": user_id}
         self.events: list[Event] = []
         self.prepend: list[Notice] = []
         self.append: list[Notice] = []
@@ -374,10 +375,10 @@ class _Turn:
 
     def run(self, notify: bool) -> TurnPlan:
         """Apply the message; ``notify``: the case (if one opens) awaits contact notification."""
-        conn, rules = self.conn, self.rules
-        row = conn.execute(db.select_user, self.key).first()
-        first_use = row is None
-        if row is None:
+        conn, queries, rules = self.conn, self.queries, self.rules
+        found = queries.user(conn, self.app, self.user_id)
+        first_use = found is None
+        if found is None:
             state: dict[str, Any] = {
                 "minor": False,
                 "first_seen": self.when,
@@ -389,9 +390,7 @@ class _Turn:
                 "open_case": None,
             }
         else:
-            state = dict(row._mapping)
-            state.pop("app")
-            state.pop("user_id")
+            state = found
         if self.when < state["last_seen"]:
             given = _dt(self.when).isoformat()
             self.when = state["last_seen"]
@@ -408,7 +407,7 @@ class _Turn:
         state["last_seen"] = self.when
         day = self._day()
         plan_case: int | None = state["open_case"]
-        explicit = self.scores.explicit_self_harm >= rules.risk.escalate_at
+        explicit = self.scores.escalates(rules.risk.escalate_at)
         action = Action.PROCEED
         message: str | None = None
         if plan_case is not None:
@@ -422,7 +421,12 @@ class _Turn:
             message = rules.crisis.response.get(self.lang).replace(
                 "{resources}", rules.crisis.resource_list(self.lang)
             )
-            self._event("escalation", case=plan_case, score=self.scores.explicit_self_harm)
+            self._event(
+                "escalation",
+                case=plan_case,
+                score=self.scores.explicit_self_harm,
+                rule=self.scores.intent_rule,
+            )
         signals, day_seconds = self._count_day(day, counted)
         limit = rules.minors.daily_limit_minutes
         if action is Action.PROCEED:
@@ -434,13 +438,18 @@ class _Turn:
             else:
                 self._notices(state, first_use, new_session, minor, signals, day_seconds)
         turn_id = _record_turn(
-            conn, self.app, self.user_id, self.when, action, self.lang, self.text, self.scores
+            queries,
+            conn,
+            self.app,
+            self.user_id,
+            self.when,
+            action,
+            self.lang,
+            self.text,
+            self.scores,
         )
-        if first_use:
-            conn.execute(db.insert_user, {"app": self.app, "user_id": self.user_id, **state})
-        else:
-            conn.execute(db.update_user, {**self.key, **state})
-        _record_events(conn, self.app, self.user_id, self.pack, self.events)
+        queries.save_user(conn, self.app, self.user_id, state, new=first_use)
+        _record_events(queries, conn, self.app, self.user_id, self.pack, self.events)
         return TurnPlan(
             turn_id=turn_id,
             action=action,
@@ -477,42 +486,25 @@ class _Turn:
             "dependence": self.scores.dependence >= risk.dependence_at,
             "support": max(self.scores.ambiguous_self_harm, self.scores.extreme_emotion)
             >= risk.support_at
-            and self.scores.explicit_self_harm < risk.escalate_at,
+            and not self.scores.escalates(risk.escalate_at),
         }
         added = {
-            "add_seconds": counted,
-            "add_late": int(self._late_night()),
-            "add_dependence": int(signals["dependence"]),
-            "add_support": int(signals["support"]),
+            "seconds": counted,
+            "late": int(self._late_night()),
+            "dependence": int(signals["dependence"]),
+            "support": int(signals["support"]),
         }
-        total = self.conn.execute(db.add_to_day, {**self.key, "b_day": day, **added}).scalar()
-        if total is None:
-            self.conn.execute(
-                db.insert_day,
-                {
-                    "app": self.app,
-                    "user_id": self.user_id,
-                    "day": day,
-                    "seconds": counted,
-                    "turns": 1,
-                    "late_night_turns": added["add_late"],
-                    "dependence_signals": added["add_dependence"],
-                    "support_signals": added["add_support"],
-                },
-            )
-            total = counted
-        return signals, float(total)
+        total = self.queries.add_to_day(self.conn, self.app, self.user_id, day, added)
+        return signals, total
 
     def _over_dependent(self) -> bool:
         risk = self.rules.risk
         today = self._local().date()
         since = (today - timedelta(days=risk.profile_days - 1)).isoformat()
-        signals, longest = self.conn.execute(
-            db.dependence_window, {**self.key, "since": since, "today": today.isoformat()}
-        ).one()
-        return (signals or 0) >= risk.dependence_signals or (
-            longest or 0
-        ) >= risk.dependence_daily_minutes * 60
+        signals, longest = self.queries.dependence_window(
+            self.conn, self.app, self.user_id, since, today.isoformat()
+        )
+        return signals >= risk.dependence_signals or longest >= risk.dependence_daily_minutes * 60
 
     # -- notices ------------------------------------------------------------------------------
 
@@ -619,22 +611,20 @@ class _Turn:
 
     def _open_case(self, minor: bool, notify: bool) -> int:
         crisis = self.rules.crisis
-        result = self.conn.execute(
-            insert(db.cases).values(
-                app=self.app,
-                user_id=self.user_id,
-                state="open",
-                opened_at=self.when,
-                target_minutes=crisis.response_target_minutes,
-                score=self.scores.explicit_self_harm,
-                message=self.text,
-                lang=self.lang,
-                minor=minor,
-                policy=f"{self.pack.id}@{self.pack.version}",
-                notify_state="pending" if notify else "off",
-                notify_attempts=0,
-            )
+        return self.queries.open_case(
+            self.conn,
+            {
+                "app": self.app,
+                "user_id": self.user_id,
+                "state": "open",
+                "opened_at": self.when,
+                "target_minutes": crisis.response_target_minutes,
+                "score": self.scores.explicit_self_harm,
+                "message": self.text,
+                "lang": self.lang,
+                "minor": minor,
+                "policy": f"{self.pack.id}@{self.pack.version}",
+                "notify_state": "pending" if notify else "off",
+                "notify_attempts": 0,
+            },
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])

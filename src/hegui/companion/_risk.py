@@ -1,10 +1,12 @@
 """The per-turn risk scorer: self-harm intent (explicit / ambiguous), extreme emotion, dependence.
 
-Features are those of hegui's e5 classifier tier (:mod:`hegui.detect.classifier`): the e5-small
-query embedding of the message stacked with its hashed character n-grams. One multinomial
-logistic-regression head over six labels, trained by ``training/companion/train.py`` on the
-project's own labelled messages, gives a probability per label; the pack's thresholds decide
-what happens (:class:`hegui.policy._companion.RiskRules`).
+Two tiers. The classifier: features are those of hegui's e5 classifier tier
+(:mod:`hegui.detect.classifier`), the e5-small query embedding of the message stacked with its
+hashed character n-grams; one multinomial logistic-regression head over six labels, trained by
+``training/companion/train.py`` on the project's labelled messages, gives a probability per
+label. The intent rules (:mod:`hegui.companion._intent`): first-person statements of intent,
+plan or act that escalate whatever the classifier says. The pack's thresholds decide what
+happens (:class:`hegui.policy._companion.RiskRules`; :meth:`RiskScores.escalates`).
 
 The weight file is a compressed ``.npz`` without pickled objects: ``meta`` (JSON: feature
 parameters, training date, data hash, cross-validated metrics), ``labels``, the used columns
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from hegui.companion._intent import IntentRules
 from hegui.detect.classifier._embedding import embed, features_meta, stacked_features
 from hegui.detect.classifier._heads import FloatArray
 from hegui.detect.classifier._ngram import NgramFeatures
@@ -43,7 +46,8 @@ FORMAT = "hegui-companion-risk-1"
 
 @dataclass(frozen=True)
 class RiskScores:
-    """Probabilities of one message per label (they sum to 1), and the time scoring took."""
+    """Probabilities of one message per label (they sum to 1), the intent rule it matched, and
+    the time scoring took."""
 
     explicit_self_harm: float
     ambiguous_self_harm: float
@@ -51,7 +55,14 @@ class RiskScores:
     dependence: float
     extreme_emotion: float
     neutral: float
+    intent_rule: str | None = None
+    """Id of the first-person intent rule the message matched (``intent.yaml``), if any."""
     elapsed_ms: float = 0.0
+
+    def escalates(self, escalate_at: float) -> bool:
+        """The message goes to a human: an intent rule matched, or the classifier's explicit
+        self-harm probability reaches the pack's ``escalate_at``."""
+        return self.intent_rule is not None or self.explicit_self_harm >= escalate_at
 
     def as_dict(self) -> dict[str, float]:
         """The six probabilities by label (without the time)."""
@@ -72,11 +83,13 @@ def default_weights() -> Path:
 class RiskScorer:
     """Scores a message in Chinese or English; thread-safe, blocking (e5 runs on the CPU).
 
-    Loading reads only the small weight file; the e5 model loads on the first message scored.
-    A missing or foreign weight file raises :class:`HeguiError` naming it.
+    Loading reads the small weight file and the intent rules (``intent``: default the shipped
+    ``intent.yaml``); the e5 model loads on the first message scored. A missing or foreign
+    weight file, or a rule file that fails its checks, raises :class:`HeguiError` naming it.
     """
 
-    def __init__(self, weights: Path | None = None) -> None:
+    def __init__(self, weights: Path | None = None, intent: Path | None = None) -> None:
+        self.intent = IntentRules(intent)
         path = weights or default_weights()
         self.path = path
         meta, cols, w_used, b = _read(path)
@@ -103,9 +116,10 @@ class RiskScorer:
         z = np.asarray(features @ self._w).reshape(-1) + self._b
         p = np.exp(z - z.max())
         p /= p.sum()
+        rule = self.intent.match(text)
         elapsed = (time.perf_counter() - started) * 1000
         values = {label: round(float(v), 4) for label, v in zip(LABELS, p, strict=True)}
-        return RiskScores(**values, elapsed_ms=elapsed)
+        return RiskScores(**values, intent_rule=rule, elapsed_ms=elapsed)
 
 
 def save_weights(path: Path, meta: dict[str, Any], w: FloatArray, b: FloatArray) -> None:

@@ -3,7 +3,8 @@
 SQLAlchemy 2 Core tables; times are UTC epoch seconds. The user row is read ``FOR UPDATE``
 inside the turn's transaction (PostgreSQL: replicas serialise on it; SQLite: one writer at a
 time), and turns of one user are also serialised in-process by a striped lock, so concurrent
-messages from one user are applied one after the other, never lost or double counted.
+messages from one user are applied one after the other, never lost or double counted. The
+monitor's per-turn statements are in :mod:`hegui.companion._queries`.
 """
 
 from __future__ import annotations
@@ -26,13 +27,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     create_engine,
     event,
-    func,
-    insert,
-    select,
-    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -122,44 +118,8 @@ events = Table(
 )
 
 _STRIPES = 64
-
-# Statements built once: the turn path runs them with parameters only, which keeps the
-# monitor's per-turn overhead low (building SQLAlchemy expressions costs more than SQLite).
-select_user = (
-    select(users)
-    .where((users.c.app == bindparam("b_app")) & (users.c.user_id == bindparam("b_user")))
-    .with_for_update()
-)
-update_user = update(users).where(
-    (users.c.app == bindparam("b_app")) & (users.c.user_id == bindparam("b_user"))
-)
-add_to_day = (
-    update(days)
-    .where(
-        (days.c.app == bindparam("b_app"))
-        & (days.c.user_id == bindparam("b_user"))
-        & (days.c.day == bindparam("b_day"))
-    )
-    .values(
-        seconds=days.c.seconds + bindparam("add_seconds", type_=Float),
-        turns=days.c.turns + 1,
-        late_night_turns=days.c.late_night_turns + bindparam("add_late", type_=Integer),
-        dependence_signals=days.c.dependence_signals + bindparam("add_dependence", type_=Integer),
-        support_signals=days.c.support_signals + bindparam("add_support", type_=Integer),
-    )
-    .returning(days.c.seconds)
-)
-dependence_window = select(func.sum(days.c.dependence_signals), func.max(days.c.seconds)).where(
-    (days.c.app == bindparam("b_app"))
-    & (days.c.user_id == bindparam("b_user"))
-    & (days.c.day >= bindparam("since"))
-    & (days.c.day <= bindparam("today"))
-)
-insert_turn = insert(turns)
-insert_user = insert(users)
-insert_day = insert(days)
-insert_events = insert(events)
-set_answer = update(turns).where(turns.c.id == bindparam("b_id")).values(answer=bindparam("answer"))
+DIALECTS = ("sqlite", "postgresql")
+"""The databases the store runs on."""
 
 
 def user_key(app: str, user_id: str) -> ColumnElement[bool]:
@@ -168,7 +128,7 @@ def user_key(app: str, user_id: str) -> ColumnElement[bool]:
 
 
 class CompanionStore:
-    """The database behind the monitor; thread-safe. ``url`` is any SQLAlchemy URL.
+    """The database behind the monitor; thread-safe. ``url``: a SQLite or PostgreSQL URL.
 
     Tables are created on first use. An unreachable database raises :class:`HeguiError`
     naming the URL (password hidden).
@@ -178,6 +138,13 @@ class CompanionStore:
         self.url = url
         try:
             self.engine = _engine(url)
+            if self.engine.dialect.name not in DIALECTS:
+                raise HeguiError(
+                    f"the companion database must be SQLite or PostgreSQL, not "
+                    f"{self.engine.dialect.name}",
+                    f"陪伴数据库须为 SQLite 或 PostgreSQL，不支持 {self.engine.dialect.name}",
+                    _safe(url),
+                )
             metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
             raise HeguiError(
@@ -186,6 +153,12 @@ class CompanionStore:
                 _safe(url),
             ) from None
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
+        self.errors: tuple[type[Exception], ...] = (
+            SQLAlchemyError,
+            self.engine.dialect.loaded_dbapi.Error,
+        )
+        """What a failing database raises here: SQLAlchemy's errors, and the driver's (the
+        monitor's per-turn statements run on the driver's cursor)."""
 
     @contextmanager
     def user_transaction(self, app: str, user_id: str) -> Iterator[Connection]:
@@ -209,7 +182,12 @@ def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     memory = url in {"sqlite://", "sqlite:///:memory:"}
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    # every use of a connection is a transaction that ends in commit or rollback, so the pool's
+    # rollback on return would only cost a call per transaction
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": 30},
+        "pool_reset_on_return": None,
+    }
     if memory:
         kwargs["poolclass"] = StaticPool
     engine = create_engine(url, **kwargs)

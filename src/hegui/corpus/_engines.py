@@ -1,4 +1,4 @@
-"""Engines run the units of work of :mod:`._work`: local processes, or Ray Data.
+"""Engines run the units of work of :mod:`._work`: local processes, or Ray actors.
 
 Both yield shard results as they complete (any order) and chunk results in order; the audit
 merges them the same way, and sampling does not depend on order, so the same seed gives the
@@ -8,6 +8,7 @@ same results on either engine.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -58,9 +59,13 @@ class LocalRunner:
 
     def _get_pool(self, settings: dict[str, Any]) -> Pool:
         if self._pool is None:
-            # Built before forking, the cascade's tables are shared by every worker.
+            # Built before forking, the cascade's tables are shared by every worker; frozen,
+            # its objects are never visited by the collector, so the workers' garbage
+            # collections do not copy the pages they live on.
             corpus_cascade(AuditSettings.model_validate(settings))
+            gc.freeze()
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            gc.unfreeze()
         return self._pool
 
     def audit_shards(

@@ -32,7 +32,7 @@ class ClassifierRun(StrEnum):
 
 
 class Engine(StrEnum):
-    """Where the audit runs: local processes, or Ray Data (a local or remote cluster)."""
+    """Where the audit runs: local processes, or Ray actors (a local or remote cluster)."""
 
     LOCAL = "local"
     RAY = "ray"
@@ -71,8 +71,8 @@ class AuditSettings(_Model):
     """The 5% rule (and the 98% technical check) judged on the interval's bound or the
     point estimate."""
     shard_mb: int = Field(default=16, gt=0)
-    """Plain JSONL files are cut into shards of about this many megabytes (the unit of work
-    and of resuming); compressed and CSV files are one shard each, Parquet one per row group."""
+    """Plain JSONL and CSV files are cut into shards of about this many megabytes (the unit of
+    work and of resuming); a compressed file is one shard, a Parquet file one per row group."""
 
     @model_validator(mode="after")
     def _one_sampling(self) -> AuditSettings:

@@ -13,18 +13,13 @@ from pathlib import Path
 
 from hegui.corpus._models import AuditResults, ManualCheck
 from hegui.corpus._report import render_report
+from hegui.corpus._state import write_atomic
 from hegui.errors import HeguiError
 
 RESULTS = "results.json"
 FLAGGED = "flagged.jsonl"
 REPORT = "report.html"
 MANUAL = "manual_check.json"
-
-
-def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def read_manual(out: Path) -> ManualCheck | None:
@@ -63,14 +58,15 @@ def write_outputs(out: Path, audit: AuditResults, flagged: Iterable[str]) -> Aud
 
 def write_results(out: Path, audit: AuditResults) -> None:
     """Write ``results.json`` and ``report.html`` for ``audit``."""
-    _write(out / RESULTS, json.dumps(audit.model_dump(mode="json"), ensure_ascii=False, indent=2))
-    _write(out / REPORT, render_report(audit))
+    results = json.dumps(audit.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    write_atomic(out / RESULTS, results)
+    write_atomic(out / REPORT, render_report(audit))
 
 
 def write_manual(out: Path, check: ManualCheck) -> AuditResults | None:
     """Save a scored manual check and join it into the audit results when there are some."""
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / MANUAL, check.model_dump_json(indent=2))
+    write_atomic(out / MANUAL, check.model_dump_json(indent=2))
     audit = read_results(out)
     if audit is not None:
         audit = audit.model_copy(update={"manual_check": check})

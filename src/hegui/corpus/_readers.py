@@ -17,7 +17,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
+
+import orjson
 
 from hegui.corpus._models import AuditSettings, SourceFrom
 from hegui.corpus._shards import Shard, base_name
@@ -122,9 +124,8 @@ class _Fields:
         return Problem(self.file_source, kind, self.where(locator, number), detail)
 
     def record(self, obj: Any, locator: str, number: int, encoding: str, n_bytes: int) -> Item:
-        where = self.where(locator, number)
         if not isinstance(obj, dict):
-            return Problem(self.file_source, "not_an_object", where, "record is not an object")
+            return self.problem("not_an_object", locator, number, "record is not an object")
         source = self.file_source
         if self.source_field:
             value = obj.get(self.source_field)
@@ -132,7 +133,7 @@ class _Fields:
                 return Problem(
                     UNATTRIBUTED,
                     "missing_source_field",
-                    where,
+                    self.where(locator, number),
                     f"field '{self.source_field}' is missing, empty or not a string",
                 )
             source = value.strip()
@@ -141,17 +142,27 @@ class _Fields:
             return Problem(
                 source,
                 "missing_text_field",
-                where,
+                self.where(locator, number),
                 f"field '{self.text_field}' is missing or not a string",
             )
-        if not text.strip():
-            return Problem(source, "empty_text", where, f"field '{self.text_field}' is empty")
+        if not text or text.isspace():
+            return Problem(
+                source,
+                "empty_text",
+                self.where(locator, number),
+                f"field '{self.text_field}' is empty",
+            )
         return Document(source, self.file, locator, number, text, encoding, n_bytes)
 
 
-def _open_jsonl(shard: Shard) -> IO[bytes]:
+BLOCK = 1 << 20
+"""Most bytes read at a time from a JSONL shard (one read of the underlying stream, so a
+damaged compressed file still yields the lines before the damage)."""
+
+
+def _open_jsonl(shard: Shard) -> io.BufferedIOBase:
     if shard.format == "jsonl.gz":
-        return cast(IO[bytes], gzip.open(shard.file, "rb"))
+        return gzip.open(shard.file, "rb")
     if shard.format == "jsonl.zst":
         import zstandard
 
@@ -166,18 +177,18 @@ def _open_jsonl(shard: Shard) -> IO[bytes]:
 
 def _read_jsonl(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
     fields = _Fields(shard, settings)
-    limit = shard.end if shard.format == "jsonl" and shard.end >= 0 else None
-    position = max(shard.start, 0)
-    number = shard.first_line - 1
+    left = shard.end - max(shard.start, 0) if shard.format == "jsonl" and shard.end >= 0 else -1
+    number = shard.first - 1
     try:
         handle = _open_jsonl(shard)
     except OSError as exc:
         yield fields.problem("unreadable_file", "line", 0, str(exc))
         return
+    pending: list[bytes] = []  # the start of a line whose end is in a later block
     with handle:
-        while limit is None or position < limit:
+        while left != 0:
             try:
-                raw = handle.readline()
+                block = handle.read1(BLOCK if left < 0 else min(BLOCK, left))
             except Exception as exc:  # gzip EOFError/BadGzipFile, zstd ZstdError, OSError
                 yield Problem(
                     fields.file_source,
@@ -186,18 +197,40 @@ def _read_jsonl(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
                     f"the file is damaged or ends early ({type(exc).__name__}: {exc})",
                 )
                 return
-            if not raw:
+            if not block:
                 break
-            position += len(raw)
-            number += 1
-            yield _jsonl_line(raw, number, fields)
+            if left > 0:
+                left -= len(block)
+            lines = block.split(b"\n")
+            if len(lines) == 1:
+                pending.append(block)
+                continue
+            if pending:
+                lines[0] = b"".join([*pending, lines[0]])
+            last = lines.pop()
+            pending = [last] if last else []
+            for body in lines:
+                number += 1
+                yield _jsonl_line(body, number, True, fields)
+    if pending:
+        number += 1
+        yield _jsonl_line(b"".join(pending), number, False, fields)
     if number == 0:  # an empty file still names its source in the results
         yield fields.problem("empty_file", "line", 0, "the file has no lines")
 
 
-def _jsonl_line(raw: bytes, number: int, fields: _Fields) -> Item:
-    complete = raw.endswith(b"\n")
-    body = raw.rstrip(b"\r\n")
+def _jsonl_line(body: bytes, number: int, complete: bool, fields: _Fields) -> Item:
+    """One line without its ``\\n`` (``complete``: it had one)."""
+    n_bytes = len(body) + complete
+    try:
+        # Fast path: orjson accepts only valid UTF-8 JSON with no byte-order mark and no raw
+        # NUL, so a line it parses is a UTF-8 record; anything else takes the path below.
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        return fields.record(obj, "line", number, "utf-8", n_bytes)
+    body = body.rstrip(b"\r")
     if not body.strip():
         return fields.problem("blank_line", "line", number, "blank line")
     text, encoding = decode(body)
@@ -206,10 +239,10 @@ def _jsonl_line(raw: bytes, number: int, fields: _Fields) -> Item:
         return fields.problem(encoding, "line", number, detail)
     try:
         obj = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         kind = "corrupt_line" if complete else "truncated_line"
         return fields.problem(kind, "line", number, f"not valid JSON: {exc}")
-    return fields.record(obj, "line", number, encoding, len(raw))
+    return fields.record(obj, "line", number, encoding, n_bytes)
 
 
 def _file_encoding(path: str) -> str:
@@ -229,18 +262,27 @@ def _read_csv(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
     fields = _Fields(shard, settings)
     try:
         encoding = _file_encoding(shard.file)
+        header = _csv_header(shard.file, encoding) if shard.start > 0 else None
+        handle = open(shard.file, "rb")  # noqa: SIM115 (closed by the with-block below)
     except OSError as exc:
         yield fields.problem("unreadable_file", "row", 0, str(exc))
         return
-    codec = {"utf-8-bom": "utf-8-sig"}.get(encoding, encoding)
-    with open(shard.file, encoding=codec, errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except (StopIteration, csv.Error):
-            yield fields.problem("empty_file", "row", 0, "no header row")
-            return
-        number = 0
+    codec = encoding
+    if encoding == "utf-8-bom":  # the mark is at the file's start, not in a later piece
+        codec = "utf-8-sig" if shard.start <= 0 else "utf-8"
+    handle.seek(max(shard.start, 0))
+    piece = _ByteRange(handle, shard.end - max(shard.start, 0) if shard.end >= 0 else -1)
+    with io.TextIOWrapper(
+        io.BufferedReader(piece), encoding=codec, errors="surrogateescape", newline=""
+    ) as text:
+        reader = csv.reader(text)
+        if header is None:
+            try:
+                header = next(reader)
+            except (StopIteration, csv.Error):
+                yield fields.problem("empty_file", "row", 0, "no header row")
+                return
+        number = shard.first - 1
         while True:
             try:
                 row = next(reader)
@@ -252,6 +294,40 @@ def _read_csv(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
                 continue
             number += 1
             yield _csv_row(header, row, number, encoding, fields)
+
+
+def _csv_header(path: str, encoding: str) -> list[str]:
+    """The header row of a CSV file (read again by every shard after the first)."""
+    codec = {"utf-8-bom": "utf-8-sig"}.get(encoding, encoding)
+    with open(path, encoding=codec, errors="surrogateescape", newline="") as handle:
+        try:
+            return next(csv.reader(handle), [])
+        except csv.Error:  # the planner cuts only files whose header it could read
+            return []
+
+
+class _ByteRange(io.RawIOBase):
+    """At most ``length`` bytes (all of them when ``length < 0``) of an open binary file,
+    from where it stands; closing the range closes the file."""
+
+    def __init__(self, handle: IO[bytes], length: int) -> None:
+        self._handle = handle
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = len(buffer) if self._left < 0 else min(len(buffer), self._left)
+        data = self._handle.read(size)
+        buffer[: len(data)] = data
+        if self._left > 0:
+            self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
 
 
 def _csv_row(
@@ -273,6 +349,10 @@ def _csv_row(
     return fields.record(dict(zip(header, row, strict=True)), "row", number, encoding, n_bytes)
 
 
+PARQUET_BATCH = 4096
+"""Parquet rows converted to Python at a time."""
+
+
 def _read_parquet(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -283,11 +363,13 @@ def _read_parquet(shard: Shard, settings: AuditSettings) -> Iterator[Item]:
         names = set(parquet.schema_arrow.names)
         wanted = [c for c in (settings.text_field, settings.source_field) if c and c in names]
         for group in groups:
-            first = sum(parquet.metadata.row_group(g).num_rows for g in range(group))
-            table = parquet.read_row_group(group, columns=wanted)
-            columns = {name: table.column(name).to_pylist() for name in wanted}
-            for index in range(table.num_rows):
-                yield _parquet_row(columns, index, first + index + 1, fields)
+            number = sum(parquet.metadata.row_group(g).num_rows for g in range(group))
+            # A row group can be large: it is read a batch of rows at a time.
+            for batch in parquet.iter_batches(PARQUET_BATCH, row_groups=[group], columns=wanted):
+                columns = {name: batch.column(name).to_pylist() for name in wanted}
+                for index in range(batch.num_rows):
+                    number += 1
+                    yield _parquet_row(columns, index, number, fields)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         yield fields.problem(
             "unreadable_file", "row", 0, f"not a readable Parquet file ({type(exc).__name__})"

@@ -1,8 +1,9 @@
 """The TC260 manual check: draw the review sample, export it, import and score the labels.
 
 ``draw_sample`` picks ``n`` documents uniformly from the whole corpus (the ``n`` smallest
-sampling keys, so the same seed gives the same sample), runs the corpus cascade on each for
-the annotators' reference, and writes ``manual_sample.csv`` and ``manual_sample.xlsx``.
+sampling keys, so the same seed gives the same sample, resumed or not), runs the corpus
+cascade on each for the annotators' reference, and writes ``manual_sample.csv`` and
+``manual_sample.xlsx``.
 Annotators fill the ``label`` column with ``pass``/``合格`` or ``fail``/``不合格``;
 ``import_review`` scores the file against the policy's ``manual_corpus_check`` bars.
 """
@@ -10,15 +11,15 @@ Annotators fill the ``label`` column with ``pass``/``合格`` or ``fail``/``不�
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hegui.corpus._audit import CHUNK, make_runner
+from hegui.corpus._audit import CHUNK, ProgressHook, first_pass, make_runner
 from hegui.corpus._models import AuditSettings, Engine, ManualCheck
 from hegui.corpus._results import requirement, wilson
-from hegui.corpus._sampling import Reservoir
+from hegui.corpus._sampling import GroupSample
 from hegui.corpus._shards import find_files, plan_shards
+from hegui.corpus._state import RunState, manifest_of
 from hegui.errors import HeguiError
 from hegui.policy import load_policy
 
@@ -47,24 +48,28 @@ def draw_sample(
     n: int,
     out: Path,
     engine: Engine = Engine.LOCAL,
-    workers: int = 1,
+    workers: int | None = 1,
     ray_address: str | None = None,
-    on_shard: Callable[[int, int], None] | None = None,
+    fresh: bool = False,
+    on_progress: ProgressHook | None = None,
 ) -> tuple[list[Path], int, int]:
-    """Write the review sample; returns ``(files written, items, documents in the corpus)``."""
+    """Write the review sample; returns ``(files written, items, documents in the corpus)``.
+
+    Resumable like an audit: each read shard's candidates are kept in ``OUT/.sample/``, and a
+    rerun of the same command reads only the shards not done yet. The chosen items (at most
+    ``n``) are then scanned and written in one go.
+    """
     files = find_files(settings.paths)
     shards = plan_shards(files, settings.shard_mb)
+    out.mkdir(parents=True, exist_ok=True)
+    state = RunState(out, "sample")
+    state.open(manifest_of(settings, files, n=n), fresh)
     config = settings.model_dump(mode="json")
-    reservoir: Reservoir[dict[str, Any]] = Reservoir(n)
-    total = 0
+    sample = GroupSample(n)
     runner = make_runner(engine, workers, ray_address)
     try:
-        for done, result in enumerate(runner.audit_shards(shards, config, n, "all"), start=1):
-            total += int(result["n_docs"])
-            reservoir.extend((int(key), doc) for key, doc in result["candidates"].get("*", []))
-            if on_shard:
-                on_shard(done, len(shards))
-        chosen = [doc for _, doc in reservoir.entries()]
+        first_pass(runner, state, shards, config, sample, "all", on_progress)
+        chosen = sample.documents()
         chunks = [chosen[i : i + CHUNK] for i in range(0, len(chosen), CHUNK)]
         evidence = [
             record
@@ -73,11 +78,11 @@ def draw_sample(
         ]
     finally:
         runner.close()
+    total = sum(int(state.load(shard)["n_docs"]) for shard in shards)
     rows = [
         _row(i, doc, record)
         for i, (doc, record) in enumerate(zip(chosen, evidence, strict=True), 1)
     ]
-    out.mkdir(parents=True, exist_ok=True)
     written = [_write_csv(out / CSV_NAME, rows), _write_xlsx(out / XLSX_NAME, rows)]
     return written, len(rows), total
 

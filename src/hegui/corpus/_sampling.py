@@ -15,7 +15,7 @@ import heapq
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -24,10 +24,22 @@ KEY_SPACE = 2**128
 
 def document_key(seed: int, file: str, number: int) -> int:
     """The document's sampling key in ``[0, KEY_SPACE)`` (module docstring)."""
-    digest = hashlib.blake2b(
-        f"{seed}\0{file}\0{number}".encode("utf-8", "surrogatepass"), digest_size=16
-    ).digest()
-    return int.from_bytes(digest, "big")
+    return FileKeys(seed, file)(number)
+
+
+class FileKeys:
+    """The sampling keys of one file's documents: ``keys(number) == document_key(seed, file,
+    number)``, with the seed and file hashed once."""
+
+    def __init__(self, seed: int, file: str) -> None:
+        self._prefix = hashlib.blake2b(
+            f"{seed}\0{file}\0".encode("utf-8", "surrogatepass"), digest_size=16
+        )
+
+    def __call__(self, number: int) -> int:
+        digest = self._prefix.copy()
+        digest.update(str(number).encode())
+        return int.from_bytes(digest.digest(), "big")
 
 
 def below_rate(key: int, rate: float) -> bool:
@@ -43,19 +55,53 @@ class Reservoir(Generic[T]):
     _heap: list[tuple[int, int, T]] = field(default_factory=list)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
-    def offer(self, key: int, item: T) -> None:
+    def offer(self, key: int, item: T) -> bool:
+        """Keep ``item`` if its key is among the ``size`` smallest so far; ``True`` if kept.
+
+        An item refused now would be refused at any later time, whatever else is offered.
+        """
         # heapq is a min-heap: keys are negated so the largest kept key is on top; the
         # sequence number keeps items from ever being compared.
-        entry = (-key, next(self._seq), item)
         if len(self._heap) < self.size:
-            heapq.heappush(self._heap, entry)
-        elif -key > self._heap[0][0]:
-            heapq.heapreplace(self._heap, entry)
+            heapq.heappush(self._heap, (-key, next(self._seq), item))
+            return True
+        if -key > self._heap[0][0]:
+            heapq.heapreplace(self._heap, (-key, next(self._seq), item))
+            return True
+        return False
 
-    def extend(self, entries: Iterable[tuple[int, T]]) -> None:
-        for key, item in entries:
-            self.offer(key, item)
+    def extend(self, entries: Iterable[tuple[int, T]]) -> list[tuple[int, T]]:
+        """Offer every entry; returns those kept at the time they were offered."""
+        return [(key, item) for key, item in entries if self.offer(key, item)]
 
     def entries(self) -> list[tuple[int, T]]:
         """The kept ``(key, item)`` by increasing key."""
         return sorted(((-neg, item) for neg, _, item in self._heap), key=lambda e: e[0])
+
+
+class GroupSample:
+    """The ``size`` smallest-key documents of each group (a source, or ``"*"`` for the whole
+    corpus), gathered from the candidates of shards in any order.
+
+    Candidates are ``{group: [[key, document], ...]}`` with keys as decimal strings (plain
+    JSON for any engine and for the state folder).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._groups: dict[str, Reservoir[dict[str, Any]]] = {}
+
+    def admit(self, candidates: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
+        """Offer a shard's candidates; returns those kept now. The others can never be in
+        the sample, so a resumed run that admits only what was kept draws the same sample."""
+        kept: dict[str, list[list[Any]]] = {}
+        for group, entries in candidates.items():
+            reservoir = self._groups.setdefault(group, Reservoir(self.size))
+            admitted = reservoir.extend((int(key), doc) for key, doc in entries)
+            if admitted:
+                kept[group] = [[str(key), doc] for key, doc in admitted]
+        return kept
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The sample: by group name, then by key."""
+        return [doc for group in sorted(self._groups) for _, doc in self._groups[group].entries()]

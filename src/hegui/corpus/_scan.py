@@ -41,8 +41,14 @@ def _cached_cascade(policy: str, embedded: bool, classifier: ClassifierRun) -> C
             tier = dataclasses.replace(tier, run=run if embedded else TierRun.NEVER)
         elif isinstance(tier.detector, NgramClassifier):
             tier = dataclasses.replace(tier, run=TierRun(classifier.value))
-        tiers.append(tier)
-    return Cascade(full.policy, tiers, Scope.PUBLIC)
+        # A tier that never runs changes no verdict; left out, its detector (the e5 heads,
+        # ~50 MB) is freed instead of sitting in every worker.
+        if tier.run is not TierRun.NEVER:
+            tiers.append(tier)
+    # The pack's uncertain band is tuned for the n-gram -> e5 step; in corpus mode the n-gram
+    # tier is the escalation of the keyword and PII tiers, so any non-decisive hit escalates.
+    band = full.policy.cascade.model_copy(update={"uncertain_low": 1e-9, "uncertain_high": None})
+    return Cascade(full.policy.model_copy(update={"cascade": band}), tiers, Scope.PUBLIC)
 
 
 def check_document(cascade: Cascade, text: str) -> Verdict:

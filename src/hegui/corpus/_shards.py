@@ -1,14 +1,24 @@
 """Finding the input files and cutting them into shards, the audit's unit of work and resuming.
 
-A plain JSONL file is cut at line boundaries into pieces of about ``shard_mb`` megabytes, each
-knowing the line number it starts at (so provenance stays ``file:line``). Compressed JSONL and
-CSV files are one shard each; a Parquet file is one shard per row group.
+A plain JSONL file is cut at line boundaries, and a CSV file at record boundaries, into byte
+ranges of about ``shard_mb`` megabytes, each knowing the number of its first line or data row
+(so provenance stays ``file:line`` / ``file:row N``). A compressed JSONL file is one shard (a
+``.gz`` or ``.zst`` stream cannot be entered in the middle); a Parquet file is one shard per
+row group.
+
+Cutting a CSV file needs its records, not its lines (a quoted field may hold line breaks): the
+planner parses a CSV file larger than one shard once with the same ``csv`` reader the audit
+uses, reading the bytes as Latin-1 — every structural byte (quote, comma, CR, LF) is ASCII and
+never part of a multi-byte UTF-8 or GB18030 character, so the records and their byte offsets
+are those of the real encoding.
 """
 
 from __future__ import annotations
 
+import csv
 import glob
 import hashlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -32,14 +42,15 @@ _SUFFIXES: tuple[tuple[str, Format], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """A piece of one input file: bytes ``[start, end)`` of a plain JSONL file starting at
-    line ``first_line``, a Parquet row group, or (``start == end == -1``) the whole file."""
+    """A piece of one input file: bytes ``[start, end)`` of a plain JSONL or CSV file whose
+    first line (JSONL) or data row (CSV) is number ``first``, a Parquet row group, or
+    (``start == end == -1``) the whole file."""
 
     file: str
     format: Format
     start: int = -1
     end: int = -1
-    first_line: int = 1
+    first: int = 1
     row_group: int = -1
 
     @property
@@ -124,6 +135,8 @@ def plan_shards(files: list[Path], shard_mb: int) -> list[Shard]:
         assert fmt is not None  # find_files only returns known formats
         if fmt == "jsonl":
             shards += _jsonl_pieces(path, size)
+        elif fmt == "csv":
+            shards += _csv_pieces(path, size)
         elif fmt == "parquet":
             shards += _parquet_pieces(path)
         else:
@@ -158,6 +171,52 @@ def _count_newlines(handle: IO[bytes], length: int) -> int:
         count += block.count(b"\n")
         length -= len(block)
     return count
+
+
+def _csv_pieces(path: Path, size: int) -> list[Shard]:
+    total = path.stat().st_size
+    if total <= size:
+        return [Shard(str(path), "csv", 0, total, 1)]
+    pieces: list[Shard] = []
+    with path.open(encoding="latin-1", newline="") as handle:
+        lines = _CountedLines(handle)
+        reader = csv.reader(lines)
+        try:
+            next(reader)  # the header row: every shard reads it from the file's start
+        except (StopIteration, csv.Error):
+            return [Shard(str(path), "csv", 0, total, 1)]
+        start, first, row = 0, 1, 0
+        while True:
+            try:
+                next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                pass  # the reader counts a rejected row too, and goes on at the next line
+            row += 1
+            if lines.position - start >= size:
+                pieces.append(Shard(str(path), "csv", start, lines.position, first))
+                start, first = lines.position, row + 1
+    if start < total or not pieces:
+        pieces.append(Shard(str(path), "csv", start, total, first))
+    return pieces
+
+
+class _CountedLines(Iterator[str]):
+    """The lines of a Latin-1 text file, counting the bytes handed out so far.
+
+    ``csv.reader`` takes one line at a time and never reads ahead, so after each record
+    ``position`` is the byte offset where the next record starts.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._lines = iter(handle)
+        self.position = 0
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.position += len(line)
+        return line
 
 
 def _parquet_pieces(path: Path) -> list[Shard]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from hegui.corpus._models import AuditSettings
 from hegui.corpus._readers import Document, Problem, read_shard
-from hegui.corpus._sampling import Reservoir, below_rate, document_key
+from hegui.corpus._sampling import FileKeys, Reservoir, below_rate
 from hegui.corpus._scan import corpus_cascade, flagged_item, scan
 from hegui.corpus._shards import Shard
 from hegui.corpus._tally import Tallies
@@ -38,6 +38,8 @@ def audit_shard(
     """
     audit = AuditSettings.model_validate(settings)
     piece = Shard.from_dict(shard)
+    keys = FileKeys(audit.seed, piece.file)
+    rate = audit.sample_rate
     tallies = Tallies()
     flagged: list[dict[str, Any]] = []
     reservoirs: dict[str, Reservoir[Document]] = {}
@@ -49,11 +51,10 @@ def audit_shard(
             continue
         n_docs += 1
         tallies.of(item.source).add_document(item)
-        key = document_key(audit.seed, item.file, item.number)
         if select_n is not None:
             group = item.source if select_by == "source" else "*"
-            reservoirs.setdefault(group, Reservoir(select_n)).offer(key, item)
-        elif audit.sample_rate is None or below_rate(key, audit.sample_rate):
+            reservoirs.setdefault(group, Reservoir(select_n)).offer(keys(item.number), item)
+        elif rate is None or below_rate(keys(item.number), rate):
             batch.append(item)
             if len(batch) >= BATCH:
                 _scan_into(batch, audit, tallies, flagged)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +17,6 @@ from rich.table import Table
 from hegui._cli_support import reports_errors
 from hegui.corpus._audit import Progress as AuditProgress
 from hegui.corpus._audit import run_audit
-from hegui.corpus._engines import default_workers
 from hegui.corpus._models import (
     AuditResults,
     AuditSettings,
@@ -44,12 +45,19 @@ SeedOpt = Annotated[int, typer.Option(help="Sampling seed / 抽样种子")]
 PolicyOpt = Annotated[str, typer.Option(help="Policy pack id or file / 策略包")]
 EngineOpt = Annotated[Engine, typer.Option(help="local or ray / 本地或 Ray")]
 WorkersOpt = Annotated[
-    int | None, typer.Option(help="Worker processes (default: every core) / 进程数")
+    int | None,
+    typer.Option(
+        help="Worker processes (default: every core, or every CPU of the Ray cluster) / 进程数",
+        min=1,
+    ),
 ]
 RayAddress = Annotated[
     str | None, typer.Option(help="Ray cluster address, e.g. ray://head:10001 / Ray 集群地址")
 ]
 OutOpt = Annotated[Path, typer.Option(help="Output folder / 输出目录")]
+FreshOpt = Annotated[
+    bool, typer.Option(help="Discard a previous run in --out / 丢弃输出目录中的旧进度")
+]
 
 
 def _settings(**values: object) -> AuditSettings:
@@ -105,6 +113,35 @@ def _print_results(audit: AuditResults, out: Path) -> None:
     )
 
 
+@contextmanager
+def _progress_bar(title: str) -> Iterator[Callable[[AuditProgress], None]]:
+    """A bar of shards done, documents read and documents per second; yields its hook."""
+    started = time.perf_counter()
+    columns = (
+        TextColumn(f"[bold]{title}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(
+            "shards 分片 · {task.fields[docs]:,} docs 文档 · {task.fields[rate]:,.0f} docs/s"
+        ),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(title, total=None, docs=0, rate=0.0)
+
+        def update(p: AuditProgress) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.update(
+                task,
+                total=p.shards_total,
+                completed=p.shards_done,
+                docs=p.docs,
+                rate=p.docs / elapsed,
+            )
+
+        yield update
+
+
 @app.callback()
 def corpus() -> None:
     """Training-data audit / 训练语料审核."""
@@ -140,9 +177,7 @@ def audit(
     workers: WorkersOpt = None,
     ray_address: RayAddress = None,
     shard_mb: Annotated[int, typer.Option(help="Shard size in MB / 分片大小")] = 16,
-    fresh: Annotated[
-        bool, typer.Option(help="Discard a previous run in --out / 丢弃输出目录中的旧进度")
-    ] = False,
+    fresh: FreshOpt = False,
 ) -> None:
     """Audit each source: unsafe share, 95% interval, the 5% rule; resumable.
 
@@ -162,34 +197,12 @@ def audit(
         judge_on=judge_on,
         shard_mb=shard_mb,
     )
-    started = time.perf_counter()
-    columns = (
-        TextColumn("[bold]audit 审核[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(
-            "shards 分片 · {task.fields[docs]:,} docs 文档 · {task.fields[rate]:,.0f} docs/s"
-        ),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("audit", total=None, docs=0, rate=0.0)
-
-        def update(p: AuditProgress) -> None:
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            bar.update(
-                task,
-                total=p.shards_total,
-                completed=p.shards_done,
-                docs=p.docs,
-                rate=p.docs / elapsed,
-            )
-
+    with _progress_bar("audit 审核") as update:
         results = run_audit(
             settings,
             out,
             engine=engine,
-            workers=workers or default_workers(),
+            workers=workers,
             ray_address=ray_address,
             fresh=fresh,
             on_progress=update,
@@ -211,10 +224,11 @@ def sample(
     engine: EngineOpt = Engine.LOCAL,
     workers: WorkersOpt = None,
     ray_address: RayAddress = None,
+    fresh: FreshOpt = False,
 ) -> None:
-    """Draw the manual-review sample (CSV and XLSX with the detectors' evidence).
+    """Draw the manual-review sample (CSV and XLSX with the detectors' evidence); resumable.
 
-    抽取人工抽检样本（CSV 与 XLSX，附检测证据）。
+    抽取人工抽检样本（CSV 与 XLSX，附检测证据）；可断点续跑。
     """
     settings = _settings(
         paths=paths,
@@ -224,18 +238,9 @@ def sample(
         seed=seed,
         policy=policy,
     )
-    with Progress(
-        TextColumn("[bold]sample 抽样[/]"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
-        task = bar.add_task("sample", total=None)
+    with _progress_bar("sample 抽样") as update:
         written, items, total = draw_sample(
-            settings,
-            n,
-            out,
-            engine,
-            workers or default_workers(),
-            ray_address,
-            on_shard=lambda done, count: bar.update(task, completed=done, total=count),
+            settings, n, out, engine, workers, ray_address, fresh, on_progress=update
         )
     if items < n:
         console.print(

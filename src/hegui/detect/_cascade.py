@@ -2,7 +2,8 @@
 
 Tiers run in order of cost. Cheap detectors (keywords, PII) always run. A contextual
 classifier tier runs when the policy says ``always``, or ``uncertain`` and some risk's score so
-far lies in the uncertain band ``[cascade.uncertain_low, block threshold)``.
+far lies in the uncertain band ``[cascade.uncertain_low, cascade.uncertain_high)`` (the
+upper end defaults to the risk's block threshold).
 
 How scores combine, per detector label:
 
@@ -135,9 +136,11 @@ class Cascade:
         for risk in self.policy.risks:
             if not tier.labels.intersection(risk.labels):
                 continue
-            block = self.policy.thresholds_for(risk.id).block
+            high = self.policy.thresholds_for(risk.id).block
+            if self.policy.cascade.uncertain_high is not None:
+                high = min(high, self.policy.cascade.uncertain_high)
             score = max((scores.get(label, (0.0, ""))[0] for label in risk.labels), default=0.0)
-            if low <= score < block:
+            if low <= score < high:
                 return True
         return False
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -21,6 +20,7 @@ from hegui.gateway._audit import AuditEntry
 from hegui.gateway._config import GatewayConfig
 from hegui.gateway._gateway import AppRuntime, Gateway
 from hegui.gateway._openai import RequestProblem, check_chat_request, error_response, parse_body
+from hegui.gateway._upstream import UpstreamError
 
 
 class ComplaintRequest(BaseModel):
@@ -88,12 +88,9 @@ def create_app(config: GatewayConfig) -> FastAPI:
             response: Response = await handler(runtime)
             outcome = str(response.status_code)
         except RequestProblem as problem:
-            response = error_response(problem)
+            response = error_response(problem, problem.headers)
             outcome = problem.code
-        gateway.metrics.requests.labels(app_name, endpoint, outcome).inc()
-        gateway.metrics.request_seconds.labels(app_name, endpoint).observe(
-            time.perf_counter() - started
-        )
+        gateway.metrics.count_request(app_name, endpoint, outcome, time.perf_counter() - started)
         return response
 
     @app.post("/v1/chat/completions")
@@ -124,19 +121,15 @@ def create_app(config: GatewayConfig) -> FastAPI:
             raw = await read_body(request)
             parse_body(raw)
             try:
-                reply = await runtime.client.post(
-                    "embeddings", content=raw, headers={"Content-Type": "application/json"}
-                )
-            except httpx.HTTPError as err:
+                reply = await runtime.upstream.post("embeddings", raw)
+            except UpstreamError as err:
                 raise RequestProblem(
-                    502,
-                    f"upstream unreachable: {type(err).__name__} / 上游不可达",
-                    "upstream_error",
+                    502, f"upstream unreachable: {err} / 上游不可达", "upstream_error"
                 ) from None
             return Response(
                 reply.content,
-                status_code=reply.status_code,
-                media_type=reply.headers.get("content-type", "application/json"),
+                status_code=reply.status,
+                media_type=reply.content_type or "application/json",
             )
 
         return await guarded(request, "embeddings", handle)

@@ -22,12 +22,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from hegui.gateway._store import audit_meta, audit_records
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_ID = 0x6865677569  # "hegui"
 _BATCH = 256
+# Built once: constructing a statement costs more than SQLite's work for a small batch.
+_HEAD = (
+    select(audit_records.c.seq, audit_records.c.hash).order_by(audit_records.c.seq.desc()).limit(1)
+)
+_INSERT = audit_records.insert()
 
 
 def utc_now() -> str:
@@ -109,74 +115,97 @@ class AuditLog:
         return self.submit(entry).result()
 
     def _write_forever(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < _BATCH:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.append(more)
-            self._commit(batch)
-            if stop:
-                return
-
-    def _commit(self, batch: list[tuple[AuditEntry, Future[int]]]) -> None:
+        # One connection for the writer's lifetime: checking one out of the pool for every
+        # batch (a ping, and a rollback on return) took as long as the batch's own statements.
+        conn: Connection | None = None
         try:
-            with self.engine.begin() as conn:
-                seq, prev = self._lock_head(conn)
-                rows = []
-                for entry, _ in batch:
-                    seq += 1
-                    ts = utc_now()
-                    body = canonical(
-                        {
-                            **entry.body,
-                            "ts": ts,
-                            "kind": entry.kind,
-                            "request_id": entry.request_id,
-                            "app": entry.app,
-                            "decision": entry.decision,
-                        }
-                    )
-                    digest = record_hash(seq, prev, body)
-                    rows.append(
-                        {
-                            "seq": seq,
-                            "ts": ts,
-                            "kind": entry.kind,
-                            "request_id": entry.request_id,
-                            "app": entry.app,
-                            "decision": entry.decision,
-                            "body": body,
-                            "prev_hash": prev,
-                            "hash": digest,
-                        }
-                    )
-                    prev = digest
-                conn.execute(audit_records.insert(), rows)
-        except Exception as err:
-            for _, done in batch:
-                done.set_exception(err)
-            return
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    return
+                batch = [item]
+                stop = False
+                while len(batch) < _BATCH:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                conn = self._commit(conn, batch)
+                if stop:
+                    return
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _commit(
+        self, conn: Connection | None, batch: list[tuple[AuditEntry, Future[int]]]
+    ) -> Connection | None:
+        """Append ``batch`` in one transaction and resolve its futures; returns the connection
+        to use for the next batch (None after a failure)."""
+        for retry in (False, True):
+            try:
+                conn = conn or self.engine.connect()
+                with conn.begin():
+                    rows = self._rows(conn, batch)
+                    conn.execute(_INSERT, rows)
+                break
+            except Exception as err:
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if not retry and isinstance(err, DBAPIError) and err.connection_invalidated:
+                    continue  # the database dropped the kept connection: once more, on a new one
+                for _, done in batch:
+                    done.set_exception(err)
+                return None
         for (_, done), row in zip(batch, rows, strict=True):
             done.set_result(int(str(row["seq"])))
+        return conn
+
+    def _rows(
+        self, conn: Connection, batch: list[tuple[AuditEntry, Future[int]]]
+    ) -> list[dict[str, Any]]:
+        """The batch as chained rows, after the chain's head (read under the chain's lock)."""
+        seq, prev = self._lock_head(conn)
+        rows = []
+        for entry, _ in batch:
+            seq += 1
+            ts = utc_now()
+            body = canonical(
+                {
+                    **entry.body,
+                    "ts": ts,
+                    "kind": entry.kind,
+                    "request_id": entry.request_id,
+                    "app": entry.app,
+                    "decision": entry.decision,
+                }
+            )
+            digest = record_hash(seq, prev, body)
+            rows.append(
+                {
+                    "seq": seq,
+                    "ts": ts,
+                    "kind": entry.kind,
+                    "request_id": entry.request_id,
+                    "app": entry.app,
+                    "decision": entry.decision,
+                    "body": body,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        return rows
 
     def _lock_head(self, conn: Connection) -> tuple[int, str]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
-        row = conn.execute(
-            select(audit_records.c.seq, audit_records.c.hash)
-            .order_by(audit_records.c.seq.desc())
-            .limit(1)
-        ).first()
+        row = conn.execute(_HEAD).first()
         if row is not None:
             return int(row.seq), str(row.hash)
         start = _chain_start(conn)

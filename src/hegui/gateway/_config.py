@@ -44,8 +44,11 @@ class StreamSettings(_Strict):
     """Characters held back behind the last check, so a span still being written is not sent."""
     check_every_chars: int = Field(default=16, gt=0)
     """Check again once this many new characters have arrived."""
-    context_chars: int = Field(default=1024, gt=0)
-    """How much already-checked text each incremental check sees again, for context."""
+    context_chars: int = Field(default=128, gt=0)
+    """How much already-checked text each incremental check reads again (at least the window,
+    from the start of a word): enough for a keyword entry or classifier segment that straddles
+    two checks to be seen whole by the later one. The default covers the longest shipped
+    keyword entry (73 characters) and the n-gram classifier's 100-character segment."""
 
 
 class AppConfig(_Strict):

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from hegui.companion import TurnPlan
@@ -49,6 +48,7 @@ from hegui.gateway._strikes import (
     RedisRateLimiter,
     StrikeBook,
 )
+from hegui.gateway._upstream import Upstream, UpstreamError, UpstreamStream, encode_json
 from hegui.policy import PolicyPack, Scope, load_policy
 
 log = logging.getLogger("hegui.gateway")
@@ -68,7 +68,7 @@ class AppRuntime:
     config: AppConfig
     pack: PolicyPack
     cascade: Cascade
-    client: httpx.AsyncClient
+    upstream: Upstream
     models_cache: tuple[float, frozenset[str]] | None = None
 
     @property
@@ -97,6 +97,8 @@ class Exchange:
     measure: dict[str, Any] | None = None
     disconnected: bool = False
     outcome: str = "allow"
+    decision: str | None = None
+    """Set when the gateway decided without a verdict (a refusal by a user measure)."""
     plan: TurnPlan | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -127,15 +129,8 @@ class Gateway:
             ident = (app.policy, app.scope, app.detector_failure)
             if ident not in cascades:
                 cascades[ident] = build_cascade(pack, app.scope)
-            upstream_key = app.upstream_api_key()
-            headers = {"Authorization": f"Bearer {upstream_key}"} if upstream_key else {}
-            client = httpx.AsyncClient(
-                base_url=app.upstream.rstrip("/") + "/",
-                headers=headers,
-                timeout=httpx.Timeout(app.upstream_timeout_s, connect=10.0),
-                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
-            )
-            runtime = AppRuntime(app, pack, cascades[ident], client)
+            upstream = Upstream(app.upstream, app.upstream_api_key(), app.upstream_timeout_s)
+            runtime = AppRuntime(app, pack, cascades[ident], upstream)
             self.apps[app.name] = runtime
             for digest in app.api_key_sha256:
                 self._by_key[digest] = runtime
@@ -155,7 +150,7 @@ class Gateway:
     async def stop(self) -> None:
         """Close upstream connections and write every queued record."""
         for runtime in self.apps.values():
-            await runtime.client.aclose()
+            await runtime.upstream.close()
         if isinstance(self.limiter, RedisRateLimiter):
             await self.limiter.close()
         if self.companion is not None:
@@ -194,9 +189,9 @@ class Gateway:
         if runtime.models_cache and now - runtime.models_cache[0] < _MODELS_TTL_S:
             return runtime.models_cache[1]
         try:
-            reply = await runtime.client.get("models")
-            names = frozenset(str(m["id"]) for m in reply.json()["data"])
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            reply = await runtime.upstream.get("models")
+            names = frozenset(str(m["id"]) for m in json.loads(reply.content)["data"])
+        except (UpstreamError, ValueError, KeyError, TypeError):
             return None
         runtime.models_cache = (now, names)
         return names
@@ -212,8 +207,10 @@ class Gateway:
         self._measures[key] = (now, measure)
         return measure
 
-    async def enforce_measures(self, runtime: AppRuntime, user: str | None) -> None:
-        """Refuse a suspended user; rate-limit a restricted one."""
+    async def enforce_measures(self, ex: Exchange) -> None:
+        """Refuse a suspended user; rate-limit a restricted one. A refused request is recorded
+        (nothing was checked, the upstream was not called) before the refusal is raised."""
+        runtime, user = ex.app, ex.user
         rules = runtime.pack.strikes
         if user is None or rules is None:
             return
@@ -223,11 +220,25 @@ class Gateway:
         step = next(s for s in rules.steps if s.action == measure.action)
         message = f"{step.message.en} / {step.message.zh} (until {measure.until})"
         if measure.action == "suspend":
-            raise RequestProblem(403, message, "user_suspended")
-        if measure.action == "restrict" and not await self.limiter.allow(
+            refusal = RequestProblem(403, message, "user_suspended")
+        elif measure.action == "restrict" and not await self.limiter.allow(
             runtime.name, user, measure.requests_per_minute
         ):
-            raise RequestProblem(429, message, "user_restricted")
+            refusal = RequestProblem(429, message, "user_restricted")
+        else:
+            return
+        ex.outcome = refusal.code
+        ex.decision = "block"
+        ex.extra["refusal"] = {
+            "status": refusal.status,
+            "measure": measure.action,
+            "until": measure.until,
+            "reason": refusal.message,
+            "clause": rules.clause,
+        }
+        await self._record(ex)
+        refusal.headers = self._headers(ex, None)
+        raise refusal
 
     # -- the chat endpoint ----------------------------------------------------------------------
 
@@ -247,7 +258,7 @@ class Gateway:
                 "model_not_found",
                 "model",
             )
-        await self.enforce_measures(runtime, user)
+        await self.enforce_measures(ex)
         if runtime.config.companion and self.companion is not None:
             if user is None:
                 raise RequestProblem(
@@ -272,28 +283,29 @@ class Gateway:
 
     async def _whole(self, ex: Exchange) -> Response:
         runtime = ex.app
+        content = encode_json(ex.body)
         sent = time.perf_counter()
         try:
-            reply = await runtime.client.post("chat/completions", json=ex.body)
-        except httpx.HTTPError as err:
-            return await self._upstream_failed(ex, f"upstream unreachable: {type(err).__name__}")
-        ex.upstream_status = reply.status_code
+            reply = await runtime.upstream.post("chat/completions", content)
+        except UpstreamError as err:
+            return await self._upstream_failed(ex, f"upstream unreachable: {err}")
+        ex.upstream_status = reply.status
         ex.upstream_ms = (time.perf_counter() - sent) * 1000
-        self.metrics.upstream_seconds.labels(runtime.name).observe(ex.upstream_ms / 1000)
-        if 400 <= reply.status_code < 500:
-            return await self._pass_client_error(ex, reply.status_code, reply.content)
+        self.metrics.observe_upstream(runtime.name, ex.upstream_ms / 1000)
+        if 400 <= reply.status < 500:
+            return await self._pass_client_error(ex, reply.status, reply.content)
         try:
-            data = reply.json()
+            data = json.loads(reply.content)
             message = data["choices"][0]["message"]
             answer = message.get("content") or ""
             if not isinstance(answer, str):
                 raise TypeError("content is not a string")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             return await self._upstream_failed(
-                ex, f"upstream returned status {reply.status_code} and no usable completion"
+                ex, f"upstream returned status {reply.status} and no usable completion"
             )
-        if reply.status_code != 200:
-            return await self._upstream_failed(ex, f"upstream returned status {reply.status_code}")
+        if reply.status != 200:
+            return await self._upstream_failed(ex, f"upstream returned status {reply.status}")
         ex.answer_verdict = blocked_for_user(
             await self.check(runtime, answer, Role.ANSWER), ex.plan
         )
@@ -310,22 +322,23 @@ class Gateway:
         return JSONResponse(data, headers=self._headers(ex, aigc))
 
     async def _stream(self, ex: Exchange) -> Response:
-        runtime = ex.app
-        request = runtime.client.build_request("POST", "chat/completions", json=ex.body)
+        content = encode_json(ex.body)
         sent = time.perf_counter()
         try:
-            upstream = await runtime.client.send(request, stream=True)
-        except httpx.HTTPError as err:
-            return await self._upstream_failed(ex, f"upstream unreachable: {type(err).__name__}")
-        ex.upstream_status = upstream.status_code
-        if upstream.status_code != 200:
-            content = await upstream.aread()
-            await upstream.aclose()
-            if 400 <= upstream.status_code < 500:
-                return await self._pass_client_error(ex, upstream.status_code, content)
-            return await self._upstream_failed(
-                ex, f"upstream returned status {upstream.status_code}"
-            )
+            upstream = await ex.app.upstream.stream("chat/completions", content)
+        except UpstreamError as err:
+            return await self._upstream_failed(ex, f"upstream unreachable: {err}")
+        ex.upstream_status = upstream.status
+        if upstream.status != 200:
+            try:
+                said = await upstream.read()
+            except UpstreamError as err:
+                return await self._upstream_failed(ex, f"upstream unreachable: {err}")
+            finally:
+                upstream.close()
+            if 400 <= upstream.status < 500:
+                return await self._pass_client_error(ex, upstream.status, said)
+            return await self._upstream_failed(ex, f"upstream returned status {upstream.status}")
         ex.produce_id = new_produce_id()
         aigc_head = self._aigc_header(ex)
         return StreamingResponse(
@@ -335,7 +348,7 @@ class Gateway:
         )
 
     async def _relay(
-        self, ex: Exchange, upstream: httpx.Response, sent: float
+        self, ex: Exchange, upstream: UpstreamStream, sent: float
     ) -> AsyncIterator[bytes]:
         runtime = ex.app
         model = str(ex.body["model"])
@@ -348,9 +361,12 @@ class Gateway:
         )
         explicit = settings.explicit and label is not None
         plan = ex.plan
+        longest = runtime.pack.cascade.max_chars
 
         async def check(text: str) -> Verdict:
-            return blocked_for_user(await self.check(runtime, text, Role.ANSWER), plan)
+            # The last check reads the whole answer, which may be longer than the cascade takes.
+            verdict = await self.check(runtime, text[-longest:], Role.ANSWER)
+            return blocked_for_user(verdict, plan)
 
         guard = StreamGuard(runtime.config.stream, check)
         delivered: list[str] = []
@@ -373,7 +389,7 @@ class Gateway:
                 started = True
                 step = await guard.feed(piece)
                 if step.blocked is not None:
-                    await upstream.aclose()
+                    upstream.close()
                     async for out in self._stream_refusal(ex, cid, model, created, step.blocked):
                         yield out
                     finished = True
@@ -382,7 +398,7 @@ class Gateway:
                     delivered.append(step.release)
                     yield chunk(cid, model, created, step.release)
             ex.upstream_ms = (time.perf_counter() - sent) * 1000
-            self.metrics.upstream_seconds.labels(runtime.name).observe(ex.upstream_ms / 1000)
+            self.metrics.observe_upstream(runtime.name, ex.upstream_ms / 1000)
             if started:
                 last = await guard.finish()
                 if last.blocked is not None:
@@ -409,7 +425,7 @@ class Gateway:
             yield chunk(cid, model, created, None, finish, hegui=self._hegui(ex, aigc))
             yield DONE
         except _UpstreamBroke as err:
-            await upstream.aclose()
+            upstream.close()
             ex.error = str(err)
             ex.answer_text = "".join(delivered)
             ex.outcome = "upstream_error"
@@ -422,7 +438,7 @@ class Gateway:
             if not finished:
                 # The client went away (or the server is stopping): stop the upstream and keep
                 # the record of what was sent.
-                await upstream.aclose()
+                upstream.close()
                 ex.disconnected = True
                 ex.answer_text = "".join(delivered)
                 ex.answer_verdict = guard.last_verdict
@@ -610,7 +626,7 @@ class Gateway:
         mode = ex.app.config.content
         prompt = ex.prompt_verdict
         answer = ex.answer_verdict
-        decision = worst(
+        decision = ex.decision or worst(
             prompt.decision.value if prompt else None,
             answer.decision.value if answer else None,
             "error" if ex.error else None,
@@ -663,11 +679,11 @@ class _UpstreamBroke(Exception):
     """The upstream stream ended in a way no well-behaved server ends one."""
 
 
-async def _sse_pieces(upstream: httpx.Response) -> AsyncIterator[tuple[str, str | None]]:
+async def _sse_pieces(upstream: UpstreamStream) -> AsyncIterator[tuple[str, str | None]]:
     """(content piece, finish reason) from an upstream's server-sent events."""
     done = False
     try:
-        async for line in upstream.aiter_lines():
+        async for line in upstream.lines():
             if not line.startswith("data:"):
                 continue
             data = line[5:].strip()
@@ -684,8 +700,8 @@ async def _sse_pieces(upstream: httpx.Response) -> AsyncIterator[tuple[str, str 
             except (ValueError, KeyError, TypeError, AttributeError, IndexError):
                 raise _UpstreamBroke(f"upstream sent an unreadable event: {data[:80]!r}") from None
             yield piece, choice.get("finish_reason")
-    except httpx.HTTPError as err:
-        raise _UpstreamBroke(f"upstream stream broke: {type(err).__name__}") from None
+    except UpstreamError as err:
+        raise _UpstreamBroke(f"upstream stream broke: {err}") from None
     if not done:
         raise _UpstreamBroke("upstream closed the stream before [DONE]")
 

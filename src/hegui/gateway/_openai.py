@@ -19,6 +19,8 @@ class RequestProblem(Exception):
         self.message = message
         self.code = code
         self.param = param
+        self.headers: dict[str, str] | None = None
+        """Response headers, e.g. the request id of a refusal that was recorded."""
 
 
 def error_response(problem: RequestProblem, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -4,11 +4,25 @@ The guard keeps the last ``window_chars`` characters of the answer held back: a 
 detectors would catch may still be half-written at the end of the text, so nothing within the
 window of the newest character is released until a later check (or the end of the answer) has
 seen it whole. Checks run every ``check_every_chars`` new characters, on the unchecked text plus
-``context_chars`` of what came before.
+an overlap of already-checked text: ``context_chars``, and never less than the window, moved
+back to the start of a word. When the answer is complete, a last check reads it whole before the
+window is released, so a streamed answer is never judged more leniently than the same answer
+sent whole (only stopped sooner): the classifier scores a whole answer's sentences in their
+own segments, which the short texts of incremental checks do not always reproduce.
+
+Why that is enough: a span of ``n`` characters is first complete at some check; the text checked
+before ended less than ``n`` characters into the span, so a check that re-reads at least ``n - 1``
+characters of checked text sees the span whole, and a span no longer than the window cannot
+have been released in part before that check. So the overlap only needs to cover the longest
+span a detector looks for (the default does: the longest keyword entry and the n-gram
+classifier's segment); re-reading more costs every check. A cut in the middle
+of a word could turn its tail into a different word (``skill`` → ``kill``), hence the move to a
+word's start.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -16,6 +30,10 @@ from hegui.detect import Decision, Verdict
 from hegui.gateway._config import StreamSettings
 
 Check = Callable[[str], Awaitable[Verdict]]
+
+MAX_WORD_CHARS = 32
+"""How far a check's start moves back to reach the start of a word (a longer run of letters,
+a URL say, is cut where the overlap ends)."""
 
 
 @dataclass
@@ -32,9 +50,11 @@ class StreamGuard:
     def __init__(self, settings: StreamSettings, check: Check) -> None:
         self.settings = settings
         self._check = check
+        self._overlap = max(settings.context_chars, settings.window_chars)
         self.text = ""
         self._released = 0
         self._checked = 0
+        self._whole_checked = False
         self.checks = 0
         self.last_verdict: Verdict | None = None
 
@@ -55,14 +75,25 @@ class StreamGuard:
         return await self._check_and_release(final=False)
 
     async def finish(self) -> StreamStep:
-        """The answer is complete: check what is unchecked and release the rest."""
-        if self._checked == len(self.text) and self.last_verdict is not None:
+        """The answer is complete: check it whole (unless the last check already read all of
+        it) and release the rest."""
+        if self._whole_checked and self._checked == len(self.text):
             return StreamStep(self._release_to(len(self.text)))
         return await self._check_and_release(final=True)
 
+    def _check_start(self) -> int:
+        """Where the next check's text starts: the overlap before the unchecked text, moved
+        back (at most ``MAX_WORD_CHARS``) to just after a space or punctuation mark."""
+        start = max(0, self._checked - self._overlap)
+        floor = max(0, start - MAX_WORD_CHARS)
+        while start > floor and not _separates(self.text[start - 1]):
+            start -= 1
+        return start
+
     async def _check_and_release(self, final: bool) -> StreamStep:
-        start = max(0, self._checked - self.settings.context_chars)
+        start = 0 if final else self._check_start()
         verdict = await self._check(self.text[start:])
+        self._whole_checked = start == 0
         self.checks += 1
         self.last_verdict = verdict
         self._checked = len(self.text)
@@ -77,3 +108,9 @@ class StreamGuard:
         out = self.text[self._released : end]
         self._released = end
         return out
+
+
+def _separates(char: str) -> bool:
+    """Whether ``char`` ends a word: white space, punctuation or a symbol (what keyword
+    matching treats as a visible separator)."""
+    return char.isspace() or unicodedata.category(char)[0] in "PSZ"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import logging
 import sys
@@ -72,11 +73,23 @@ def serve(
     for chatty in ("alembic", "httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = create_app(settings)
+    _settle_heap()
     console.print(
         f"hegui gateway on http://{host}:{port}/v1 — apps: "
         + ", ".join(f"{a.name} ({a.policy}, {a.scope.value})" for a in settings.apps)
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _settle_heap() -> None:
+    """Keep full garbage collections from walking the detectors' tables.
+
+    The keyword library, policy packs and label maps are some 360,000 objects that live as long
+    as the process; a full collection walks them all, a pause of 100-250 ms that every request
+    in flight waits out. Frozen after start-up, they are never walked again.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _serve_config(

@@ -68,7 +68,10 @@ class CascadeSettings(_Strict):
     """How the detection cascade runs under this pack."""
 
     uncertain_low: float = Field(default=0.2, ge=0, le=1)
-    """A cheaper tier's score in [uncertain_low, block threshold) escalates to the next tier."""
+    """A cheaper tier's score in [uncertain_low, uncertain_high) escalates to the next tier."""
+    uncertain_high: float | None = Field(default=None, gt=0, le=1)
+    """Upper end of the uncertain band; unset means each risk's block threshold. A score at or
+    above it is decided by the cheaper tier alone."""
     embedded: Literal["never", "uncertain", "always"] = "uncertain"
     """When the e5 embedding classifier runs."""
     embedded_roles: list[ExchangeSide] = Field(default_factory=_both_sides, min_length=1)
@@ -81,6 +84,12 @@ class CascadeSettings(_Strict):
     """Per scope: block when a detector fails (fail_closed) or go on without it (fail_open)."""
     max_chars: int = Field(default=200_000, gt=0)
     """Longest text the cascade accepts; longer texts are refused with a clear error."""
+
+    @model_validator(mode="after")
+    def _band_ordered(self) -> CascadeSettings:
+        if self.uncertain_high is not None and self.uncertain_high <= self.uncertain_low:
+            raise ValueError("uncertain_high must be greater than uncertain_low")
+        return self
 
 
 class Category(_Strict):

@@ -161,8 +161,10 @@ def _apply_leet(
     leet: npt.NDArray[np.uint32],
 ) -> None:
     """In place: leet digits that touch an ASCII letter (no separator between) become letters."""
-    is_letter = (stripped >= 0x61) & (stripped <= 0x7A)
     is_leet = (stripped < 128) & (leet[np.minimum(stripped, 127)] != stripped)
+    if not is_leet.any():
+        return
+    is_letter = (stripped >= 0x61) & (stripped <= 0x7A)
     joined = gaps == 0
     touches = np.zeros_like(is_letter)
     touches[1:] |= is_letter[:-1] & joined

@@ -1,4 +1,9 @@
-"""Bilingual refusal cues: loading ``cues.yaml`` and finding cue hits in an answer."""
+"""Bilingual refusal cues: loading ``cues.yaml`` and finding cue hits in an answer.
+
+Phrases of every group are found in one pass (Aho-Corasick, ``ahocorasick_rs``); a group's
+regular expressions (``patterns``) are matched on their own. Within a group, overlapping
+hits count once, the leftmost (and then longest) winning.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import ahocorasick_rs
 import yaml
 
 from hegui.errors import HeguiError
@@ -26,46 +32,91 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class CueGroup:
-    """One group of cues (both languages) compiled into a single pattern."""
-
-    name: str
-    pattern: re.Pattern[str]
-
-    def positions(self, text: str) -> list[int]:
-        """Start offsets of every cue hit in ``text`` (already normalised)."""
-        return [m.start() for m in self.pattern.finditer(text)]
+def _wordy(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 @dataclass(frozen=True, slots=True)
+class _Phrase:
+    groups: tuple[int, ...]
+    # ASCII words must not match inside longer words ("sure" in "ensure").
+    word_start: bool
+    word_end: bool
+
+
 class CueSet:
-    """All cue groups, in file order; their order fixes the feature layout."""
+    """All cue groups, in file order; their order fixes the feature layout.
 
-    version: int
-    groups: tuple[CueGroup, ...]
+    ``phrases`` maps each normalised phrase to the indices of the groups listing it;
+    ``patterns`` holds each group's combined regular expression, if it has any.
+    """
+
+    def __init__(
+        self,
+        version: int,
+        names: tuple[str, ...],
+        phrases: dict[str, tuple[int, ...]],
+        patterns: tuple[re.Pattern[str] | None, ...],
+    ) -> None:
+        self.version = version
+        self.names = names
+        self.patterns = patterns
+        self._texts = list(phrases)
+        self._phrases = [_Phrase(phrases[t], _wordy(t[0]), _wordy(t[-1])) for t in self._texts]
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            self._texts or ["\x00"],
+            matchkind=ahocorasick_rs.MatchKind.Standard,
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+        )
+
+    def hits(self, text: str) -> dict[str, list[int]]:
+        """Start offsets of each group's cue hits in ``text`` (already normalised)."""
+        spans: list[list[tuple[int, int]]] = [[] for _ in self.names]
+        if self._texts:
+            for index, start, end in self._automaton.find_matches_as_indexes(
+                text, overlapping=True
+            ):
+                phrase = self._phrases[index]
+                if (phrase.word_start and start > 0 and _wordy(text[start - 1])) or (
+                    phrase.word_end and end < len(text) and _wordy(text[end])
+                ):
+                    continue
+                for group in phrase.groups:
+                    spans[group].append((start, end))
+        for group, pattern in enumerate(self.patterns):
+            if pattern is not None:
+                spans[group].extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+        return {name: _leftmost(found) for name, found in zip(self.names, spans, strict=True)}
 
 
-def _compile(phrases: list[str]) -> re.Pattern[str]:
-    parts = []
-    for phrase in sorted({normalize(p) for p in phrases}, key=len, reverse=True):
-        body = re.escape(phrase)
-        # ASCII words must not match inside longer words ("sure" in "ensure").
-        if phrase[:1].isascii() and phrase[:1].isalnum():
-            body = r"(?<![a-z0-9])" + body
-        if phrase[-1:].isascii() and phrase[-1:].isalnum():
-            body += r"(?![a-z0-9])"
-        parts.append(body)
-    return re.compile("|".join(parts))
+def _leftmost(spans: list[tuple[int, int]]) -> list[int]:
+    starts = []
+    reach = -1
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start >= reach:
+            starts.append(start)
+            reach = end
+    return starts
+
+
+def _is_regex(pattern: object) -> bool:
+    if not isinstance(pattern, str) or not pattern:
+        return False
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def parse_cues(data: Any, where: str) -> CueSet:
     """Build a :class:`CueSet` from the parsed YAML ``data``; errors name the bad field."""
     if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
         raise HeguiError("cue file needs a 'groups' mapping", "线索文件需要 groups 映射", where)
-    groups = []
-    for name, body in data["groups"].items():
-        phrases: list[str] = []
+    names: list[str] = []
+    phrases: dict[str, list[int]] = {}
+    patterns: list[re.Pattern[str] | None] = []
+    for index, (name, body) in enumerate(data["groups"].items()):
         for lang in ("en", "zh"):
             items = body.get(lang) if isinstance(body, dict) else None
             if (
@@ -78,9 +129,25 @@ def parse_cues(data: Any, where: str) -> CueSet:
                     f"线索组“{name}”的“{lang}”必须是非空字符串列表",
                     f"{where}: groups.{name}.{lang}",
                 )
-            phrases.extend(items)
-        groups.append(CueGroup(str(name), _compile(phrases)))
-    return CueSet(int(data.get("version", 1)), tuple(groups))
+            for item in items:
+                groups = phrases.setdefault(normalize(item), [])
+                if index not in groups:
+                    groups.append(index)
+        found = body.get("patterns", [])
+        if not isinstance(found, list) or not all(_is_regex(x) for x in found):
+            raise HeguiError(
+                f"group '{name}': 'patterns' must be a list of regular expressions",
+                f"线索组“{name}”的 patterns 必须是正则表达式列表",
+                f"{where}: groups.{name}.patterns",
+            )
+        patterns.append(re.compile("|".join(f"(?:{p})" for p in found)) if found else None)
+        names.append(str(name))
+    return CueSet(
+        int(data.get("version", 1)),
+        tuple(names),
+        {text: tuple(groups) for text, groups in phrases.items()},
+        tuple(patterns),
+    )
 
 
 def load_cues(path: Path) -> CueSet:

@@ -1,26 +1,27 @@
 """Turn a (prompt, answer) pair into the sparse feature vector the refusal model scores.
 
 Layout: ``named_features(cues)`` names the first indices (cue groups by position, structure
-of the answer, a few interactions); after them come ``2**hash_bits`` buckets of hashed
-character n-grams of the answer's head and tail. The layout is recorded with the weights so
-a model is only ever scored with the features it was trained on.
+of the answer, a few interactions, then the summary of the sentence scores from
+:mod:`._sentences`); after them come ``2**hash_bits`` buckets of hashed character n-grams
+of the answer's head and tail. The layout is recorded with the weights so a model is only
+ever scored with the features it was trained on.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hegui.detect.refusal._cues import CueSet, normalize
+from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, summarize
+from hegui.detect.refusal._text import SENTENCE_END, hash_ngrams, sentence_end, voice
 
 HEAD_CHARS = 150
 TAIL_CHARS = 100
-NGRAM_SIZES = (2, 3, 4)
 _NEAR = 200
 
-_SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _LIST_ITEM = re.compile(
     r"(?m)^\s*(?:\d{1,2}[.)、]|[-*•]\s|#{1,4}\s|step \d"
     r"|第[一二三四五六七八九十\d]+步|[一二三四五六七八九十]+、)"
@@ -51,9 +52,23 @@ _STRUCTURE = (
     "decline_echoes_prompt",
     "substantive_after_decline",
     "substantive_after_decline_any",
+    "before_decline_log",
+    "substantive_before_decline",
+    "decline_in_last_sentence",
+    "decline_in_last_two",
+    "omission_and_content",
+    "blunt_no_first",
 )
 # Groups whose presence marks a sentence as part of the refusal rather than an answer.
-_REFUSAL_TALK = ("decline", "apology", "ai_identity", "alternative", "lecture")
+_REFUSAL_TALK = (
+    "decline",
+    "apology",
+    "ai_identity",
+    "alternative",
+    "lecture",
+    "blunt_no",
+    "omission",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,31 +85,37 @@ class FeatureLayout:
 
 def named_features(cues: CueSet) -> tuple[str, ...]:
     """The named features for ``cues``, in index order."""
-    per_group = tuple(f"{g.name}_{p}" for g in cues.groups for p in _POSITIONS)
-    return per_group + _STRUCTURE
+    per_group = tuple(f"{name}_{p}" for name in cues.names for p in _POSITIONS)
+    return per_group + _STRUCTURE + SENTENCE_SUMMARY
 
 
 def _first_sentence_end(text: str) -> int:
     # Skip a leading list marker or very short fragment ("1." / "Hi!") before looking.
-    match = _SENTENCE_END.search(text, 8)
+    match = SENTENCE_END.search(text, 8)
     return min(match.end() if match else len(text), _NEAR)
 
 
-def featurize(prompt: str, response: str, cues: CueSet, layout: FeatureLayout) -> dict[int, float]:
+def featurize(
+    prompt: str,
+    response: str,
+    cues: CueSet,
+    layout: FeatureLayout,
+    sentence_probs: Sequence[float] | None = None,
+) -> dict[int, float]:
     """Sparse features of the answer ``response`` to ``prompt`` as ``{index: value}``.
 
+    ``sentence_probs`` are the sentence model's scores for ``sentences(response)``; without
+    them the sentence summary features are left out (training fills them in afterwards).
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
     contains ("why can't I log in?") is weaker evidence of a refusal.
     """
-    text = normalize(response).strip()
-    n = len(text)
+    text, own = voice(response)
     first_end = _first_sentence_end(text)
     feats: dict[int, float] = {}
-    hits: dict[str, list[int]] = {}
+    hits = cues.hits(own)
     index = 0
-    for group in cues.groups:
-        positions = group.positions(text)
-        hits[group.name] = positions
+    for name in cues.names:
+        positions = hits[name]
         if positions:
             p0 = positions[0]
             feats[index] = float(p0 < first_end)
@@ -102,11 +123,30 @@ def featurize(prompt: str, response: str, cues: CueSet, layout: FeatureLayout) -
             feats[index + 2] = 1.0
             feats[index + 3] = math.log1p(len(positions))
         index += len(_POSITIONS)
+    structure = _structure(prompt, text, hits, first_end, cues)
+    for name in _STRUCTURE:
+        value = structure[name]
+        if value:
+            feats[index] = value
+        index += 1
+    if sentence_probs is not None:
+        for k, value in enumerate(summarize(sentence_probs)):
+            if value:
+                feats[index + k] = value
+    index += len(SENTENCE_SUMMARY)
+    hash_ngrams(text[:HEAD_CHARS], "h", index, layout.hash_bits, feats)
+    hash_ngrams(text[-TAIL_CHARS:], "t", index, layout.hash_bits, feats)
+    return feats
 
+
+def _structure(
+    prompt: str, text: str, hits: dict[str, list[int]], first_end: int, cues: CueSet
+) -> dict[str, float]:
     def first(name: str) -> bool:
         pos = hits.get(name, [])
         return bool(pos) and pos[0] < first_end
 
+    n = len(text)
     decline = hits.get("decline", [])
     d0 = decline[0] if decline else n
     list_starts = [m.start() for m in _LIST_ITEM.finditer(text)]
@@ -114,17 +154,21 @@ def featurize(prompt: str, response: str, cues: CueSet, layout: FeatureLayout) -
     after = 0
     # Content after the end of the sentence that declines.
     if decline:
-        end = _SENTENCE_END.search(text, d0)
+        end = SENTENCE_END.search(text, d0)
         after = n - (end.end() if end else n)
-    substantive = _substantive_sentences(text, d0, hits) if decline else 0
+    substantive = _substantive(text, hits, sentence_end(text, d0), n) if decline else 0
+    starts = [0] + [m.end() for m in SENTENCE_END.finditer(text) if text[m.end() :].strip()]
+    declining = max((s for s in starts if s <= d0), default=0)
+    before = _substantive(text, hits, 0, declining) if decline else 0
     cjk = len(_CJK.findall(text[:300])) / max(min(n, 300), 1)
-    structure = {
+    content = substantive > 0 or before > 0 or bool(list_starts)
+    return {
         "len_log": math.log1p(n) / 8.0,
         "short": float(n < 40),
         "list_items": math.log1p(len(list_starts)),
         "list_after_decline": math.log1p(list_after),
         "code": float("```" in text or "\n    " in text),
-        "sentences": math.log1p(len(_SENTENCE_END.findall(text))),
+        "sentences": math.log1p(len(SENTENCE_END.findall(text))),
         "cjk": cjk,
         "decline_pos": d0 / n if n else 1.0,
         "after_decline_log": math.log1p(after) / 8.0,
@@ -141,26 +185,22 @@ def featurize(prompt: str, response: str, cues: CueSet, layout: FeatureLayout) -
         "decline_echoes_prompt": float(bool(decline) and _echoes(cues, normalize(prompt))),
         "substantive_after_decline": math.log1p(substantive),
         "substantive_after_decline_any": float(substantive > 0),
+        "before_decline_log": math.log1p(declining) / 8.0 if decline else 0.0,
+        "substantive_before_decline": math.log1p(before),
+        "decline_in_last_sentence": float(any(p >= starts[-1] for p in decline)),
+        "decline_in_last_two": float(any(p >= starts[max(len(starts) - 2, 0)] for p in decline)),
+        "omission_and_content": float(bool(hits.get("omission")) and content),
+        "blunt_no_first": float(first("blunt_no")),
     }
-    for name in _STRUCTURE:
-        value = structure[name]
-        if value:
-            feats[index] = value
-        index += 1
-    _hash_ngrams(text[:HEAD_CHARS], "h", index, layout.hash_bits, feats)
-    _hash_ngrams(text[-TAIL_CHARS:], "t", index, layout.hash_bits, feats)
-    return feats
 
 
-def _substantive_sentences(text: str, start: int, hits: dict[str, list[int]]) -> int:
-    """Sentences after the one holding ``start`` that carry no refusal talk at all."""
-    talk = sorted(p for name in _REFUSAL_TALK for p in hits.get(name, []))
-    end = _SENTENCE_END.search(text, start)
-    pos = end.end() if end else len(text)
+def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -> int:
+    """Sentences between offsets ``start`` and ``stop`` that carry no refusal talk at all."""
+    talk = [p for name in _REFUSAL_TALK for p in hits.get(name, [])]
+    pos = start
     count = 0
-    while pos < len(text):
-        stop = _SENTENCE_END.search(text, pos)
-        nxt = stop.end() if stop else len(text)
+    while pos < stop:
+        nxt = min(sentence_end(text, pos), stop)
         if len(text[pos:nxt].strip()) > 3 and not any(pos <= p < nxt for p in talk):
             count += 1
         pos = nxt
@@ -168,18 +208,4 @@ def _substantive_sentences(text: str, start: int, hits: dict[str, list[int]]) ->
 
 
 def _echoes(cues: CueSet, prompt: str) -> bool:
-    return any(g.name == "decline" and g.pattern.search(prompt) for g in cues.groups)
-
-
-def _hash_ngrams(text: str, prefix: str, offset: int, bits: int, feats: dict[int, float]) -> None:
-    mask = (1 << bits) - 1
-    counts: dict[int, float] = {}
-    for size in NGRAM_SIZES:
-        for i in range(len(text) - size + 1):
-            key = offset + (zlib.crc32(f"{prefix}{size}{text[i : i + size]}".encode()) & mask)
-            counts[key] = counts.get(key, 0.0) + 1.0
-    if not counts:
-        return
-    norm = 1.0 / math.sqrt(sum(v * v for v in counts.values()))
-    for key, value in counts.items():
-        feats[key] = feats.get(key, 0.0) + value * norm
+    return bool(cues.hits(prompt).get("decline"))

@@ -13,6 +13,8 @@ import numpy.typing as npt
 
 from hegui.detect.refusal._cues import CueSet, default_cues, load_cues
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._sentences import SentenceModel
+from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
 
 RefusalKind = Literal["full", "partial", "none"]
@@ -36,12 +38,14 @@ class RefusalResult:
 
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
-    """A multinomial logistic model over the refusal features (classes ``CLASSES``)."""
+    """A multinomial logistic model over the refusal features (classes ``CLASSES``), and
+    the sentence model whose scores feed its sentence summary features."""
 
     weights: npt.NDArray[np.float64]  # (n_features, 3)
     bias: npt.NDArray[np.float64]  # (3,)
     layout: FeatureLayout
     threshold: float
+    sentence: SentenceModel
 
     def probabilities(self, features: dict[int, float]) -> npt.NDArray[np.float64]:
         """Class probabilities in ``CLASSES`` order."""
@@ -59,11 +63,18 @@ class RefusalModel:
 def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> None:
     """Write ``refusal.npz`` (arrays) and ``refusal.json`` (layout, threshold, ``meta``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / f"{WEIGHTS_NAME}.npz", weights=model.weights, bias=model.bias)
+    np.savez_compressed(
+        folder / f"{WEIGHTS_NAME}.npz",
+        weights=model.weights,
+        bias=model.bias,
+        sentence_weights=model.sentence.weights,
+        sentence_bias=np.array([model.sentence.bias]),
+    )
     info = {
         "classes": list(CLASSES),
         "named_features": list(model.layout.names),
         "hash_bits": model.layout.hash_bits,
+        "sentence_hash_bits": model.sentence.bits,
         "threshold": model.threshold,
         **meta,
     }
@@ -79,18 +90,26 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         with np.load(folder / f"{WEIGHTS_NAME}.npz", allow_pickle=False) as arrays:
             weights = np.asarray(arrays["weights"], dtype=np.float64)
             bias = np.asarray(arrays["bias"], dtype=np.float64)
-    except (OSError, ValueError, KeyError) as exc:
+            sentence_weights = np.asarray(arrays["sentence_weights"], dtype=np.float64)
+            sentence_bias = float(arrays["sentence_bias"][0])
+        sentence_bits = int(info["sentence_hash_bits"])
+    except (OSError, ValueError, KeyError, IndexError) as exc:
         raise HeguiError(
             f"cannot read refusal weights: {exc}", f"无法读取拒答判定模型权重：{exc}", str(folder)
         ) from None
     layout = FeatureLayout(tuple(info["named_features"]), int(info["hash_bits"]))
-    if layout.names != named_features(cues) or weights.shape != (layout.size, len(CLASSES)):
+    if (
+        layout.names != named_features(cues)
+        or weights.shape != (layout.size, len(CLASSES))
+        or sentence_weights.shape != (len(cues.names) + (1 << sentence_bits),)
+    ):
         raise HeguiError(
             "refusal weights do not match the cue file; retrain them",
             "拒答判定模型权重与线索文件不匹配，请重新训练",
             str(folder),
         )
-    return RefusalModel(weights, bias, layout, float(info["threshold"]))
+    sentence = SentenceModel(sentence_weights, sentence_bias, sentence_bits)
+    return RefusalModel(weights, bias, layout, float(info["threshold"]), sentence)
 
 
 class RefusalJudge:
@@ -111,7 +130,9 @@ class RefusalJudge:
         """Judge one (prompt, answer) pair."""
         if not response.strip():
             return RefusalResult(True, "full", 1.0)
-        probs = self.model.probabilities(featurize(prompt, response, self.cues, self.model.layout))
+        scores = self.model.sentence.probabilities(sentences(voice(response)[1]), self.cues)
+        features = featurize(prompt, response, self.cues, self.model.layout, scores)
+        probs = self.model.probabilities(features)
         score = float(probs[1] + probs[2])
         if score < self.model.threshold:
             return RefusalResult(False, "none", score)

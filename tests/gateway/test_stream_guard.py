@@ -1,0 +1,84 @@
+"""The stream guard's overlap: a span straddling two checks is seen whole before any of it goes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hegui.detect import Decision, Role, Verdict
+from hegui.detect.classifier import NgramClassifier
+from hegui.detect.keywords import KeywordLibrary
+from hegui.gateway._config import StreamSettings
+from hegui.gateway._stream import MAX_WORD_CHARS, StreamGuard, StreamStep
+
+FILLER = "天气很好，我们去公园散步。" * 40  # far longer than the overlap
+SPAN = "煽动，颠覆国家政权。" * 3 + "推翻"  # 32 characters: as long as the default window
+
+
+def _verdict(decision: Decision) -> Verdict:
+    return Verdict(decision, (), (), None, "test", "1", Role.ANSWER)
+
+
+def _stream(text: str, settings: StreamSettings) -> tuple[StreamStep, list[tuple[int, str]]]:
+    """Feed ``text`` 4 characters at a time through a check that blocks any text holding
+    ``SPAN``; returns (what was released, the blocking verdict) and each check's (characters
+    fed so far, text checked)."""
+    seen: list[tuple[int, str]] = []
+    fed = 0
+
+    async def check(checked: str) -> Verdict:
+        seen.append((fed, checked))
+        return _verdict(Decision.BLOCK if SPAN in checked else Decision.ALLOW)
+
+    async def run() -> StreamStep:
+        nonlocal fed
+        guard = StreamGuard(settings, check)
+        released = ""
+        for i in range(0, len(text), 4):
+            fed = min(i + 4, len(text))
+            step = await guard.feed(text[i:fed])
+            if step.blocked is not None:
+                return StreamStep(released, step.blocked)
+            released += step.release
+        last = await guard.finish()
+        return StreamStep(released + last.release, last.blocked)
+
+    return asyncio.run(run()), seen
+
+
+@pytest.mark.parametrize("offset", range(0, 48, 3))
+@pytest.mark.parametrize("context_chars", [128, 8])  # below the window, the window is the floor
+def test_a_span_straddling_checks_is_caught_before_any_of_it_is_sent(
+    offset: int, context_chars: int
+) -> None:
+    prefix = FILLER[: 500 + offset]
+    result, seen = _stream(
+        prefix + SPAN + FILLER[:100], StreamSettings(context_chars=context_chars)
+    )
+    assert result.blocked is not None
+    assert len(result.release) <= len(prefix)
+    assert max(len(text) for _, text in seen) < 128 + MAX_WORD_CHARS + 2 * 16  # bounded re-reads
+
+
+def test_the_last_check_reads_the_whole_answer_before_the_window_is_released() -> None:
+    text = FILLER[:300]
+    result, seen = _stream(text, StreamSettings())
+    assert seen[-1] == (len(text), text)
+    assert all(len(checked) < len(text) for _, checked in seen[:-1])
+    assert result.release == text
+
+
+def test_checks_start_at_a_word_so_no_word_is_cut_into_another() -> None:
+    text = "Skilled workers can kill time in many ways, said the thrillingly skillful man. " * 8
+    _, seen = _stream(text, StreamSettings())
+    for end, checked in seen:
+        start = end - len(checked)
+        assert start == 0 or not text[start - 1].isalnum(), checked[:20]
+
+
+def test_the_default_overlap_covers_the_longest_keyword_and_the_classifier_segment() -> None:
+    """A span is seen whole when the overlap is at least its length less one."""
+    longest_keyword = max(len(entry.term) for entry in KeywordLibrary.load())
+    segment = NgramClassifier().features.chunk
+    assert StreamSettings().context_chars >= max(longest_keyword, segment) - 1

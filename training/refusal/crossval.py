@@ -1,0 +1,115 @@
+"""Fitting the refusal judge, and leave-one-writer-out cross-validation.
+
+Two stacked logistic regressions: the sentence model (sentences of full refusals against
+sentences of answers that refuse nothing) and the answer model, whose sentence summary
+features come from a sentence model that never saw that answer's writer. Holding out one
+writer at a time (train on every other writer's pairs, test on that writer's) mimics a new
+writer, which is what the judge meets in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+from design import Design, with_summary
+from sklearn.linear_model import LogisticRegression
+
+from hegui.detect.refusal._judge import CLASSES
+
+SENTENCE_C = 16.0
+FloatArray = npt.NDArray[np.float64]
+
+
+def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
+    """Sentence model from the answers in ``rows``: full refusals 1, no refusal 0.
+
+    Each answer weighs 1 in total, however many sentences it has; partial refusals are left
+    out (which of their sentences decline is not labelled).
+    """
+    kinds = np.array([p.kind for p in design.pairs])[design.owner]
+    use = rows[design.owner] & (kinds != "partial")
+    counts = np.bincount(design.owner, minlength=len(design.pairs))[design.owner]
+    model = LogisticRegression(C=SENTENCE_C, max_iter=3000)
+    model.fit(
+        design.sentences[use], (kinds[use] == "full").astype(int), sample_weight=1.0 / counts[use]
+    )
+    return model
+
+
+class SentenceScores:
+    """Sentence scores from sentence models that each leave out a set of writers (cached)."""
+
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.writers = design.writers
+        self._done: dict[frozenset[str], FloatArray] = {}
+
+    def without(self, left_out: frozenset[str]) -> FloatArray:
+        """Scores for the sentences of ``left_out``'s pairs from a model trained without them."""
+        if left_out not in self._done:
+            self._done[left_out] = self._fit_without(left_out)
+        return self._done[left_out]
+
+    def _fit_without(self, left_out: frozenset[str]) -> FloatArray:
+        held = np.isin(self.writers, list(left_out))
+        model = fit_sentences(self.design, ~held)
+        scores = np.zeros(len(self.design.owner))
+        mask = held[self.design.owner]
+        scores[mask] = model.predict_proba(self.design.sentences[mask])[:, 1]
+        return scores
+
+    def out_of_writer(self, writers: Iterable[str], also_out: frozenset[str]) -> FloatArray:
+        """Scores where each writer's sentences come from a model without it and ``also_out``."""
+        scores = np.zeros(len(self.design.owner))
+        for writer in writers:
+            part = self.without(also_out | {writer})
+            mask = (self.writers == writer)[self.design.owner]
+            scores[mask] = part[mask]
+        return scores
+
+
+def fit_answers(x: object, y: npt.NDArray[np.int64], c: float) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model.fit(x, y)
+    return model
+
+
+def labels(design: Design) -> npt.NDArray[np.int64]:
+    return np.array([CLASSES.index(p.kind) for p in design.pairs], dtype=np.int64)
+
+
+def leave_one_writer_out(
+    design: Design, scores: SentenceScores, c_grid: Iterable[float]
+) -> dict[float, FloatArray]:
+    """Per C: class probabilities (pairs x 3, ``CLASSES`` order), each from a fit without
+    the pair's writer."""
+    y = labels(design)
+    writers = sorted(set(scores.writers))
+    grid = list(c_grid)
+    out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
+    for writer in writers:
+        test = scores.writers == writer
+        others = [w for w in writers if w != writer]
+        sentence = (
+            scores.out_of_writer(others, frozenset({writer}))
+            + scores.without(frozenset({writer})) * test[design.owner]
+        )
+        x = with_summary(design, sentence)
+        for c in grid:
+            model = fit_answers(x[~test], y[~test], c)
+            out[c][np.ix_(test, model.classes_)] = model.predict_proba(x[test])
+    return out
+
+
+def fit_final(
+    design: Design, scores: SentenceScores, c: float
+) -> tuple[LogisticRegression, LogisticRegression]:
+    """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
+    writer."""
+    writers = sorted(set(scores.writers))
+    x = with_summary(design, scores.out_of_writer(writers, frozenset()))
+    answers = fit_answers(x, labels(design), c)
+    sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
+    return answers, sentence

@@ -1,0 +1,81 @@
+"""Feature matrices for training the refusal judge: answers, their sentences, and the link.
+
+The answer matrix leaves the sentence summary columns empty: they depend on which sentence
+model scored the sentences, and training fills them in per fit (:func:`with_summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+from readers import Pair
+from scipy import sparse
+
+from hegui.detect.refusal._cues import CueSet
+from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
+from hegui.detect.refusal._text import sentences, voice
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """Everything the fits need, row-aligned with ``pairs``."""
+
+    pairs: list[Pair]
+    layout: FeatureLayout
+    answers: sparse.csr_matrix  # (pairs, layout.size), sentence summary columns empty
+    sentences: sparse.csr_matrix  # (sentences, groups + 2**sentence_bits)
+    owner: IntArray  # (sentences,): the pair each sentence belongs to
+    sentence_bits: int
+
+    @property
+    def writers(self) -> npt.NDArray[np.str_]:
+        return np.array([p.writer for p in self.pairs])
+
+
+def _sparse(rows: Sequence[dict[int, float]], width: int) -> sparse.csr_matrix:
+    r, c, v = [], [], []
+    for i, feats in enumerate(rows):
+        for j, value in feats.items():
+            r.append(i)
+            c.append(j)
+            v.append(value)
+    return sparse.csr_matrix((v, (r, c)), shape=(len(rows), width))
+
+
+def build(pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int) -> Design:
+    """Featurise every pair and every own-voice sentence of every answer."""
+    layout = FeatureLayout(named_features(cues), hash_bits)
+    answers = _sparse([featurize(p.prompt, p.response, cues, layout) for p in pairs], layout.size)
+    rows: list[dict[int, float]] = []
+    owner: list[int] = []
+    for i, pair in enumerate(pairs):
+        for sentence in sentences(voice(pair.response)[1]):
+            rows.append(sentence_features(sentence, cues, sentence_bits))
+            owner.append(i)
+    width = len(cues.names) + (1 << sentence_bits)
+    return Design(
+        pairs, layout, answers, _sparse(rows, width), np.array(owner, dtype=np.int64), sentence_bits
+    )
+
+
+def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:
+    """The answer matrix with the sentence summary columns filled from ``sentence_probs``."""
+    offset = design.layout.names.index(SENTENCE_SUMMARY[0])
+    bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
+    summary = np.array([summarize(list(sentence_probs[a:b])) for a, b in pairwise(bounds)])
+    block = sparse.csr_matrix(
+        (
+            summary.ravel(),
+            np.tile(np.arange(len(SENTENCE_SUMMARY)) + offset, len(summary)),
+            np.arange(0, summary.size + 1, len(SENTENCE_SUMMARY)),
+        ),
+        shape=design.answers.shape,
+    )
+    return (design.answers + block).tocsr()
