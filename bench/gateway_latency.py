@@ -157,11 +157,11 @@ def measure(
     return out
 
 
-def breakdown(database_url: str, client_ms: dict[str, float]) -> dict[str, float]:
-    """Median time per part of a request, from the gateway's own audit records: the cascade on
-    the prompt and on the answer (each detector's time summed), the upstream call, the rest of
-    the time from the handler's start to the record, and what the client waited beyond that
-    (HTTP, the record's commit, the response)."""
+def breakdown(database_url: str, client_ms: dict[str, float]) -> dict[str, Any]:
+    """Median and 99th-percentile time per part of a request, from the gateway's own audit
+    records: the cascade on the prompt and on the answer (each detector's time summed), the
+    upstream call, the rest of the time from the handler's start to the record, and what the
+    client waited beyond that (HTTP, the record's commit, the response)."""
     records = audit_exchanges(database_url)
     parts: dict[str, list[float]] = {}
     for rid, waited in client_ms.items():
@@ -186,7 +186,10 @@ def breakdown(database_url: str, client_ms: dict[str, float]) -> dict[str, float
             ("client_beyond_handler_ms", waited - times["total"]),
         ):
             parts.setdefault(key, []).append(value)
-    out: dict[str, float] = {k: round(median(v), 2) for k, v in parts.items()}
+    out: dict[str, Any] = {
+        k: {"p50": round(median(v), 2), "p99": round(percentile(v, 0.99), 2)}
+        for k, v in parts.items()
+    }
     out["n"] = len(parts.get("gateway_total_ms", []))
     return out
 
@@ -299,15 +302,15 @@ def markdown(results: dict[str, Any]) -> str:
         f"Gateway CPU per request: {cheap['gateway_cpu_ms_per_request']} ms."
         f" Decisions at saturation (run 1): {cheap['runs'][0]['decisions']}.",
         "",
-        "Where a paced request's time goes, from the gateway's audit records (medians over"
-        f" {cheap['breakdown']['n']} requests; detector times are wall times in the worker"
-        " thread; 'rest' is the handler's own time from its start to the record, before the"
+        "Where a paced request's time goes, from the gateway's audit records (p50 and p99 over"
+        f" {cheap['breakdown']['n']} requests; detector times are wall times;"
+        " 'rest' is the handler's own time from its start to the record, before the"
         " record's commit; 'client beyond handler' is the client's latency minus the handler's"
         " total: HTTP in and out of the gateway and the wait for the record's commit):",
         "",
-        "| part | ms |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in cheap["breakdown"].items() if k != "n"],
+        "| part | p50 ms | p99 ms |",
+        "|---|---|---|",
+        *[f"| {k} | {v['p50']} | {v['p99']} |" for k, v in cheap["breakdown"].items() if k != "n"],
         "",
         "## Through the gateway with cn-tc260 as shipped (e5 on)",
         "",

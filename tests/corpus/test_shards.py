@@ -98,4 +98,7 @@ def test_a_big_file_audited_in_shards_gives_the_same_results(
         "corrupt_row": 1,
         "truncated_line": 1,
     }
-    assert any(json.loads(line).get("row") for line in whole[1].splitlines())
+    flagged = [json.loads(line) for line in whole[1].splitlines()]
+    assert flagged
+    for item in flagged:  # each names where it came from: a CSV row, a JSONL line
+        assert item["row" if item["file"].endswith(".csv") else "line"] > 0, item

@@ -184,3 +184,32 @@ def test_shipped_packs_run_e5_on_prompts_only() -> None:
 
     e5 = next(t for t in build_cascade("cn-tc260").tiers if t.detector.name == "e5")
     assert e5.roles == frozenset({Role.PROMPT})
+
+
+@pytest.mark.parametrize("cheap_score", [0.5, 0.02, 0.95])
+def test_check_fast_stops_before_a_slow_tier_and_finishes_with_checks_verdict(
+    cheap_score: float,
+) -> None:
+    words = ScriptedDetector("keywords", {"violence": cheap_score})
+    model = ScriptedDetector("model", {"violence": 0.9})
+    tiers = [
+        tier(words, TierKind.LEXICAL, TierRun.ALWAYS, {"violence"}),
+        Tier(model, TierKind.CONTEXTUAL, TierRun.UNCERTAIN, frozenset({"violence"}), slow=True),
+    ]
+    cascade = Cascade(BASELINE, tiers)
+    expected = cascade.check("how to hurt someone")
+    model.calls.clear()
+
+    outcome = cascade.check_fast("how to hurt someone")
+
+    escalates = cheap_score == 0.5  # only a score in the uncertain band needs the slow tier
+    if escalates:
+        assert callable(outcome) and model.calls == []  # stopped before the slow tier
+        verdict = outcome()
+        assert model.calls == ["how to hurt someone"]
+    else:
+        assert not callable(outcome)
+        verdict = outcome
+    assert verdict.decision == expected.decision
+    assert verdict.categories == expected.categories
+    assert verdict.decided_by == expected.decided_by

@@ -214,3 +214,24 @@ def test_segments_cover_long_texts_at_linear_cost(text: str) -> None:
     assert covered.all()
     assert sum(end - start for start, end in spans) <= 3 * len(text)
     assert segments(text[:200], 200, 100) == [(0, 200)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "這個軟體的資訊安全設計一目瞭然",  # characters only
+        "不瞭解情有獨鍾的人，乾脆別說話",  # phrases of OpenCC's t2s group
+        "乾坤與乾燥：天乾物燥，小心火燭",  # 乾 depends on its neighbours
+        "纯简体文本，不需要转换",
+        "mixed 繁體 and ASCII",
+    ],
+)
+def test_normalise_converts_traditional_exactly_as_opencc(text: str) -> None:
+    import unicodedata
+
+    import opencc
+
+    from hegui.detect.classifier._text import normalise
+
+    folded = unicodedata.normalize("NFKC", text).lower()
+    assert normalise(text) == opencc.OpenCC("t2s").convert(folded)

@@ -8,7 +8,7 @@ import pytest
 
 from hegui.detect import Decision, Role, Verdict
 from hegui.detect.classifier import NgramClassifier
-from hegui.detect.keywords import KeywordLibrary
+from hegui.detect.keywords import KeywordLibrary, PendingKeywords
 from hegui.gateway._config import StreamSettings
 from hegui.gateway._stream import MAX_WORD_CHARS, StreamGuard, StreamStep
 
@@ -82,3 +82,52 @@ def test_the_default_overlap_covers_the_longest_keyword_and_the_classifier_segme
     longest_keyword = max(len(entry.term) for entry in KeywordLibrary.load())
     segment = NgramClassifier().features.chunk
     assert StreamSettings().context_chars >= max(longest_keyword, segment) - 1
+
+
+def _long_keyword() -> str:
+    """A shipped English keyword entry longer than the default window."""
+    return next(
+        entry.term
+        for entry in KeywordLibrary.load()
+        if entry.term.isascii() and len(entry.term) > StreamSettings().window_chars + 8
+    )
+
+
+def _stream_words(text: str, phrase: str, pending: PendingKeywords | None) -> StreamStep:
+    async def check(checked: str) -> Verdict:
+        return _verdict(Decision.BLOCK if phrase in checked else Decision.ALLOW)
+
+    async def run() -> StreamStep:
+        guard = StreamGuard(StreamSettings(), check, pending)
+        released = ""
+        for i in range(0, len(text), 4):
+            step = await guard.feed(text[i : i + 4])
+            if step.blocked is not None:
+                return StreamStep(released, step.blocked)
+            released += step.release
+        return StreamStep(released + (await guard.finish()).release)
+
+    return asyncio.run(run())
+
+
+def test_a_keyword_longer_than_the_window_is_held_back_while_it_forms() -> None:
+    phrase = _long_keyword()
+    filler = "The weather is fine and we walk in the park after lunch. " * 10
+    pending = PendingKeywords(KeywordLibrary.load().matcher, StreamSettings().window_chars)
+    leaked_without = 0
+    for offset in range(0, 60, 3):
+        prefix = filler[: 300 + offset] + " "
+        text = prefix + phrase + ". " + filler[:80]
+        guarded = _stream_words(text, phrase, pending)
+        assert guarded.blocked is not None
+        assert len(guarded.release) <= len(prefix), (offset, guarded.release[len(prefix) :])
+        leaked_without += len(_stream_words(text, phrase, None).release) > len(prefix)
+    assert leaked_without > 0  # the window alone lets the start of such a keyword out
+
+
+def test_text_without_long_keywords_is_released_as_usual() -> None:
+    pending = PendingKeywords(KeywordLibrary.load().matcher, StreamSettings().window_chars)
+    text = "The weather is fine and we walk in the park after lunch. " * 6
+    released = _stream_words(text, "no such phrase", pending)
+    assert released.release == text
+    assert pending.hold_from(text) is None

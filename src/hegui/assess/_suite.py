@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from hegui._datafile import read_yaml, validate
 from hegui.errors import HeguiError
 from hegui.policy import Bilingual, PolicyPack, load_policy
 
@@ -226,28 +226,8 @@ def load_suite(ref: str | Path, policy: str | Path | None = None) -> Suite:
 
 
 def _read_manifest(manifest: Path) -> SuiteFile:
-    try:
-        data = yaml.safe_load(manifest.read_text("utf-8"))
-    except OSError as exc:
-        raise HeguiError(
-            f"cannot read suite manifest: {exc.strerror}",
-            f"无法读取套件清单：{exc.strerror}",
-            str(manifest),
-        ) from None
-    except yaml.YAMLError as exc:
-        raise HeguiError(
-            f"suite manifest is not valid YAML: {exc}",
-            f"套件清单不是有效的 YAML：{exc}",
-            str(manifest),
-        ) from None
-    try:
-        return SuiteFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(suite)"
-        raise HeguiError(
-            f"field '{field}': {first['msg']}", f"字段“{field}”：{first['msg']}", str(manifest)
-        ) from None
+    data = read_yaml(manifest, "suite manifest", "套件清单")
+    return validate(SuiteFile, data, str(manifest))
 
 
 def _check_references(spec: SuiteFile, pack: PolicyPack, manifest: Path) -> None:

@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hegui._datafile import read_yaml, validate
 from hegui.detect.classifier._text import normalise
 from hegui.errors import HeguiError
 
@@ -129,31 +129,8 @@ class IntentRules:
 
 
 def _read(path: Path) -> IntentFile:
-    where = str(path)
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise HeguiError("intent rule file not found", "找不到自伤意图规则文件", where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HeguiError(
-            f"cannot read the intent rule file: {exc}", f"无法读取自伤意图规则文件：{exc}", where
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        line = f":{exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
-        raise HeguiError(
-            f"not valid YAML: {exc.problem}", f"不是有效的 YAML：{exc.problem}", where + line
-        ) from None
-    except yaml.YAMLError as exc:
-        raise HeguiError(f"not valid YAML: {exc}", f"不是有效的 YAML：{exc}", where) from None
-    try:
-        return IntentFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise HeguiError(
-            f"{field}: {first['msg']}{more}", f"{field}：{first['msg']}{more}", where
-        ) from None
+    data = read_yaml(path, "intent rule file", "自伤意图规则文件")
+    return validate(IntentFile, data, str(path))
 
 
 def _compile(pattern: str, fragments: dict[str, str], name: str, where: str) -> re.Pattern[str]:

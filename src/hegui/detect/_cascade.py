@@ -19,7 +19,7 @@ How scores combine, per detector label:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,7 +32,7 @@ from hegui.detect._types import (
     Verdict,
 )
 from hegui.errors import HeguiError
-from hegui.policy import PolicyPack, Scope
+from hegui.policy import PolicyPack, Risk, Scope
 
 
 class TierKind(StrEnum):
@@ -62,6 +62,9 @@ class Tier:
     """Labels the detector can score; a contextual detector overrides others only on these."""
     roles: frozenset[Role] = frozenset(Role)
     """Which side of an exchange the tier checks (prompts, answers or both)."""
+    slow: bool = False
+    """The detector takes long (a model forward pass, a network call): a caller on an event
+    loop should run it off the loop (see :meth:`Cascade.check_fast`)."""
 
 
 class Cascade:
@@ -76,6 +79,12 @@ class Cascade:
         self.policy = policy
         self.scope = scope
         self.tiers = tuple(tiers)
+        # The policy is read per text on hot paths (gateway, corpus scan): look it up once.
+        self._rules = tuple(_RiskRule.of(policy, risk, scope) for risk in policy.risks)
+        self._escalation = {id(tier): self._escalation_rules(tier) for tier in self.tiers}
+        labels = {label for risk in policy.risks for label in risk.labels}
+        labels |= {label for tier in self.tiers for label in tier.labels}
+        self._label_block = {label: self._block_threshold_of_label(label) for label in labels}
 
     def check(self, text: str, role: Role = Role.PROMPT) -> Verdict:
         """Return the verdict for ``text``; an empty text is allowed with no categories.
@@ -84,12 +93,48 @@ class Cascade:
         """
         self._check_length(text)
         results: list[tuple[Tier, DetectorResult]] = []
-        if text.strip():
-            for tier in self.tiers:
-                if role not in tier.roles or not self._should_run(tier, results):
-                    continue
-                results.append((tier, _run(tier.detector, text, role)))
+        self._run_tiers(text, role, results, 0, stop_at_slow=False)
         return self._verdict(results, role)
+
+    def check_fast(self, text: str, role: Role = Role.PROMPT) -> Verdict | Callable[[], Verdict]:
+        """Run the tiers up to the first slow tier that has to run.
+
+        Returns the verdict when no slow tier is needed; otherwise a function that runs the
+        rest and returns the verdict — an event loop calls it in a worker thread. Together they
+        give exactly :meth:`check`'s verdict. Raises like :meth:`check`.
+        """
+        self._check_length(text)
+        results: list[tuple[Tier, DetectorResult]] = []
+        stopped = self._run_tiers(text, role, results, 0, stop_at_slow=True)
+        if stopped is None:
+            return self._verdict(results, role)
+
+        def finish() -> Verdict:
+            self._run_tiers(text, role, results, stopped, stop_at_slow=False)
+            return self._verdict(results, role)
+
+        return finish
+
+    def _run_tiers(
+        self,
+        text: str,
+        role: Role,
+        results: list[tuple[Tier, DetectorResult]],
+        first: int,
+        stop_at_slow: bool,
+    ) -> int | None:
+        """Run ``self.tiers[first:]`` as needed into ``results``; the index of a slow tier that
+        must run when ``stop_at_slow`` (left to the caller), else None."""
+        if not text or text.isspace():
+            return None
+        for index in range(first, len(self.tiers)):
+            tier = self.tiers[index]
+            if role not in tier.roles or not self._should_run(tier, results):
+                continue
+            if stop_at_slow and tier.slow:
+                return index
+            results.append((tier, _run(tier.detector, text, role)))
+        return None
 
     def check_many(self, texts: Sequence[str], role: Role = Role.PROMPT) -> list[Verdict]:
         """Exactly ``[check(t, role) for t in texts]`` (latencies aside), tier by tier.
@@ -102,11 +147,14 @@ class Cascade:
         for text in texts:
             self._check_length(text)
         results: list[list[tuple[Tier, DetectorResult]]] = [[] for _ in texts]
-        active = [i for i, text in enumerate(texts) if text.strip()]
+        active = [i for i, text in enumerate(texts) if text and not text.isspace()]
         for tier in self.tiers:
-            if role not in tier.roles:
+            if role not in tier.roles or tier.run is TierRun.NEVER:
                 continue
-            chosen = [i for i in active if self._should_run(tier, results[i])]
+            if tier.run is TierRun.ALWAYS:
+                chosen = active
+            else:
+                chosen = [i for i in active if self._should_run(tier, results[i])]
             if not chosen:
                 continue
             found = _run_many(tier.detector, [texts[i] for i in chosen], role)
@@ -130,19 +178,28 @@ class Cascade:
         if tier.run is TierRun.NEVER:
             return False
         low = self.policy.cascade.uncertain_low
-        scores = _combine(done, self._block_threshold_of_label)
+        if low > 0 and not any(res.scores for _, res in done):
+            return False  # nothing scored, so nothing can be in the band
+        scores = _combine(done, self._label_block)
         if low > 0 and all(score < low for score, _ in scores.values()):
             return False  # nothing reached the band: the loop below would find no risk in it
+        for labels, high in self._escalation[id(tier)]:
+            score = max((scores.get(label, (0.0, ""))[0] for label in labels), default=0.0)
+            if low <= score < high:
+                return True
+        return False
+
+    def _escalation_rules(self, tier: Tier) -> tuple[tuple[tuple[str, ...], float], ...]:
+        """Per risk the tier can score: its labels and the top of its uncertain band."""
+        rules = []
         for risk in self.policy.risks:
             if not tier.labels.intersection(risk.labels):
                 continue
             high = self.policy.thresholds_for(risk.id).block
             if self.policy.cascade.uncertain_high is not None:
                 high = min(high, self.policy.cascade.uncertain_high)
-            score = max((scores.get(label, (0.0, ""))[0] for label in risk.labels), default=0.0)
-            if low <= score < high:
-                return True
-        return False
+            rules.append((tuple(risk.labels), high))
+        return tuple(rules)
 
     def _block_threshold_of_label(self, label: str) -> float:
         risks = self.policy.risks_for_label(label)
@@ -152,26 +209,22 @@ class Cascade:
 
     def _verdict(self, results: list[tuple[Tier, DetectorResult]], role: Role) -> Verdict:
         latency = {res.detector: round(res.latency_ms, 3) for _, res in results}
+        if not any(res.scores or res.spans or res.error for _, res in results):
+            # Nothing found, nothing failed: most texts of a corpus scan, so no combining.
+            return Verdict(
+                Decision.ALLOW, (), (), None, self.policy.id, self.policy.version, role, latency
+            )
         errors = {res.detector: res.error for _, res in results if res.error}
-        scores = _combine(results, self._block_threshold_of_label)
+        scores = _combine(results, self._label_block)
         categories: list[CategoryScore] = []
-        for risk in self.policy.risks if scores else ():
+        for rule in self._rules if scores else ():
             best, by = 0.0, ""
-            for label in risk.labels:
+            for label in rule.labels:
                 score, detector = scores.get(label, (0.0, ""))
                 if score > best:
                     best, by = score, detector
-            if best <= 0.0:
-                continue
-            thresholds = self.policy.thresholds_for(risk.id)
-            action = self.policy.action_for(risk.id, self.scope)
-            if best >= thresholds.block:
-                decision = action
-            elif best >= thresholds.flag and action is not Decision.ALLOW:
-                decision = Decision.FLAG
-            else:
-                decision = Decision.ALLOW
-            categories.append(CategoryScore(risk.id, round(best, 4), by, decision))
+            if best > 0.0:
+                categories.append(CategoryScore(rule.risk, round(best, 4), by, rule.decide(best)))
         categories.sort(key=lambda c: (-c.decision.rank, -c.score))
         decision = categories[0].decision if categories else Decision.ALLOW
         decided_by = (
@@ -193,6 +246,30 @@ class Cascade:
             latency_ms=latency,
             errors=errors,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _RiskRule:
+    """One risk's labels, thresholds and action in the cascade's scope."""
+
+    risk: str
+    labels: tuple[str, ...]
+    flag: float
+    block: float
+    action: Decision
+
+    @classmethod
+    def of(cls, policy: PolicyPack, risk: Risk, scope: Scope) -> _RiskRule:
+        thresholds = policy.thresholds_for(risk.id)
+        action = policy.action_for(risk.id, scope)
+        return cls(risk.id, tuple(risk.labels), thresholds.flag, thresholds.block, action)
+
+    def decide(self, score: float) -> Decision:
+        if score >= self.block:
+            return self.action
+        if score >= self.flag and self.action is not Decision.ALLOW:
+            return Decision.FLAG
+        return Decision.ALLOW
 
 
 def _run(detector: Detector, text: str, role: Role) -> DetectorResult:
@@ -218,8 +295,7 @@ def _run_many(detector: Detector, texts: list[str], role: Role) -> list[Detector
 
 
 def _combine(
-    results: Sequence[tuple[Tier, DetectorResult]],
-    block_threshold_of_label: Callable[[str], float],
+    results: Sequence[tuple[Tier, DetectorResult]], label_block: Mapping[str, float]
 ) -> dict[str, tuple[float, str]]:
     """Combine detector scores per label into ``label -> (score, detector)`` (module doc)."""
     contextual: dict[str, tuple[float, str]] = {}
@@ -235,7 +311,7 @@ def _combine(
             decisive = (
                 tier.kind is TierKind.EXACT
                 or label not in contextual
-                or score >= block_threshold_of_label(label)
+                or score >= label_block.get(label, 1.0)
             )
             if decisive and score > combined.get(label, (0.0, ""))[0]:
                 combined[label] = (score, res.detector)

@@ -40,6 +40,7 @@ def build_cascade(
             TierRun(pack.cascade.embedded),
             frozenset(embedded.labels()),
             frozenset(Role(r) for r in pack.cascade.embedded_roles),
+            slow=True,
         ),
     ]
     if guard is not None:
@@ -50,6 +51,7 @@ def build_cascade(
                 TierKind.CONTEXTUAL,
                 TierRun(pack.cascade.guard),
                 frozenset(detector.labels_covered()),
+                slow=True,
             )
         )
     return Cascade(pack, tiers, scope)

@@ -23,7 +23,10 @@ class Decision(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"allow": 0, "flag": 1, "block": 2}[self.value]
+        return _RANK[self.value]
+
+
+_RANK = {"allow": 0, "flag": 1, "block": 2}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hegui._datafile import read_yaml, validate
 from hegui.errors import HeguiError
 from hegui.policy import DEFAULT_POLICY_ID, Scope
 
@@ -164,16 +164,5 @@ def read_or_create_key(path: Path) -> bytes:
 
 def load_config(path: Path) -> GatewayConfig:
     """Read and validate a gateway config file, naming the field at fault on error."""
-    where = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise HeguiError(f"cannot read: {err}", f"无法读取：{err}", where) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise HeguiError(f"not valid YAML: {err}", f"不是有效的 YAML：{err}", where) from None
-    try:
-        return GatewayConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise HeguiError(f"{field}: {first['msg']}", f"{field}：{first['msg']}", where) from None
+    data = read_yaml(path, "gateway config file", "网关配置文件")
+    return validate(GatewayConfig, data, str(path))

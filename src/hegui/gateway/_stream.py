@@ -10,6 +10,10 @@ window is released, so a streamed answer is never judged more leniently than the
 sent whole (only stopped sooner): the classifier scores a whole answer's sentences in their
 own segments, which the short texts of incremental checks do not always reproduce.
 
+A keyword longer than the window could have its first characters released before its end
+arrives; with the app's long keywords given (``pending``), release stops where one of them may
+be forming, until it is whole in a checked text or the text has moved past it.
+
 Why that is enough: a span of ``n`` characters is first complete at some check; the text checked
 before ended less than ``n`` characters into the span, so a check that re-reads at least ``n - 1``
 characters of checked text sees the span whole, and a span no longer than the window cannot
@@ -27,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hegui.detect import Decision, Verdict
+from hegui.detect.keywords import PendingKeywords
 from hegui.gateway._config import StreamSettings
 
 Check = Callable[[str], Awaitable[Verdict]]
@@ -47,9 +52,14 @@ class StreamStep:
 class StreamGuard:
     """Feeds pieces of a streamed answer through ``check``."""
 
-    def __init__(self, settings: StreamSettings, check: Check) -> None:
+    def __init__(
+        self, settings: StreamSettings, check: Check, pending: PendingKeywords | None = None
+    ) -> None:
+        """``pending``: the app's long keywords, so one that is still arriving is held back
+        even where it is longer than the window (see :mod:`hegui.detect.keywords._pending`)."""
         self.settings = settings
         self._check = check
+        self._pending = pending
         self._overlap = max(settings.context_chars, settings.window_chars)
         self.text = ""
         self._released = 0
@@ -99,7 +109,13 @@ class StreamGuard:
         self._checked = len(self.text)
         if verdict.decision is Decision.BLOCK:
             return StreamStep("", verdict)
-        end = len(self.text) if final else max(0, len(self.text) - self.settings.window_chars)
+        if final:
+            return StreamStep(self._release_to(len(self.text)))
+        end = max(0, len(self.text) - self.settings.window_chars)
+        if self._pending is not None and end > self._released:
+            forming = self._pending.hold_from(self.text, self._released)
+            if forming is not None:
+                end = min(end, forming)
         return StreamStep(self._release_to(end))
 
     def _release_to(self, end: int) -> str:

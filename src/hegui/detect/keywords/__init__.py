@@ -9,6 +9,7 @@ from hegui.detect.keywords._detector import KeywordDetector
 from hegui.detect.keywords._library import KeywordEntry, KeywordLibrary
 from hegui.detect.keywords._matcher import Hit
 from hegui.detect.keywords._normalize import NormalizedText, normalize
+from hegui.detect.keywords._pending import PendingKeywords
 
 __all__ = [
     "Hit",
@@ -16,5 +17,6 @@ __all__ = [
     "KeywordEntry",
     "KeywordLibrary",
     "NormalizedText",
+    "PendingKeywords",
     "normalize",
 ]

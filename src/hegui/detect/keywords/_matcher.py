@@ -99,6 +99,10 @@ class Matcher:
         """Number of distinct normalised patterns."""
         return len(self._texts)
 
+    def patterns(self) -> tuple[str, ...]:
+        """The distinct normalised patterns (a keyword's words joined, as matched)."""
+        return tuple(self._texts)
+
     def find(self, normalised: NormalizedText) -> list[Hit]:
         """Every valid keyword hit in ``normalised``, ordered by original start."""
         if self._automaton is None or not normalised.text:
