@@ -130,6 +130,15 @@ def measure(
                 "added_p50_ms": round(through["p50_ms"] - direct["p50_ms"], 2),
                 "added_p99_ms": round(through["p99_ms"] - direct["p99_ms"], 2),
             }
+            # the same at a quarter of saturation: how the tail depends on the load
+            light = rate / 2
+            light_direct = summary(paced(base_direct, bodies(n), CONCURRENCY, light))
+            light_gateway = summary(paced(base_gateway, bodies(n), CONCURRENCY, light))
+            row["paced_quarter"] = {
+                "rate_rps": round(light, 1),
+                "added_p50_ms": round(light_gateway["p50_ms"] - light_direct["p50_ms"], 2),
+                "added_p99_ms": round(light_gateway["p99_ms"] - light_direct["p99_ms"], 2),
+            }
         per_run.append(row)
         print(json.dumps(row), flush=True)
     out: dict[str, Any] = {"runs": per_run, "requests_per_phase": n}
@@ -153,6 +162,8 @@ def measure(
         out["median"]["added_p50_ms"] = median([r["paced"]["added_p50_ms"] for r in per_run])
         out["median"]["added_p99_ms"] = median([r["paced"]["added_p99_ms"] for r in per_run])
         out["median"]["paced_rate_rps"] = median([r["paced"]["rate_rps"] for r in per_run])
+        for key in ("rate_rps", "added_p50_ms", "added_p99_ms"):
+            out["median"][f"quarter_{key}"] = median([r["paced_quarter"][key] for r in per_run])
     out["median"] = {k: round(v, 2) for k, v in out["median"].items()}
     return out
 
@@ -236,7 +247,7 @@ def main() -> None:
                     results[name] = measure(up.url, gw.url, n, times, pace, waited)
                     if waited:
                         results[name]["breakdown"] = breakdown(db, waited)
-                    served = n * times * (2 if pace else 1)
+                    served = n * times * (3 if pace else 1)  # saturation, half and quarter load
                     results[name]["gateway_cpu_ms_per_request"] = round(
                         (gw.cpu_seconds() - cpu_before) * 1000 / served, 2
                     )
@@ -294,6 +305,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"{median([r['paced']['direct']['p99_ms'] for r in cheap['runs']])} | "
         f"{median([r['paced']['gateway']['p99_ms'] for r in cheap['runs']])} | "
         f"{cheap['median']['added_p99_ms']} | ≤ 60 |",
+        f"| added p50 / p99 at {cheap['median']['quarter_rate_rps']} req/s offered (a quarter of"
+        f" saturation), ms | | | {cheap['median']['quarter_added_p50_ms']} / "
+        f"{cheap['median']['quarter_added_p99_ms']} | |",
         f"| p50 / p99 at saturation, ms | {cheap['median']['saturation_direct_p50_ms']} / "
         f"{cheap['median']['saturation_direct_p99_ms']} "
         f"| {cheap['median']['saturation_gateway_p50_ms']} / "

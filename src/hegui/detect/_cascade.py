@@ -18,6 +18,7 @@ How scores combine, per detector label:
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ class Cascade:
             )
         errors = {res.detector: res.error for _, res in results if res.error}
         scores = _combine(results, self._label_block)
-        categories: list[CategoryScore] = []
+        by_decision: dict[Decision, list[CategoryScore]] = {d: [] for d in _WORST_FIRST}
         for rule in self._rules if scores else ():
             best, by = 0.0, ""
             for label in rule.labels:
@@ -224,8 +225,12 @@ class Cascade:
                 if score > best:
                     best, by = score, detector
             if best > 0.0:
-                categories.append(CategoryScore(rule.risk, round(best, 4), by, rule.decide(best)))
-        categories.sort(key=lambda c: (-c.decision.rank, -c.score))
+                decided = rule.decide(best)
+                by_decision[decided].append(CategoryScore(rule.risk, round(best, 4), by, decided))
+        # worst decision first, then highest score (stable: ties keep the pack's order)
+        categories: list[CategoryScore] = []
+        for decided in _WORST_FIRST:
+            categories += sorted(by_decision[decided], key=_SCORE, reverse=True)
         decision = categories[0].decision if categories else Decision.ALLOW
         decided_by = (
             categories[0].detector if categories and decision is not Decision.ALLOW else None
@@ -246,6 +251,10 @@ class Cascade:
             latency_ms=latency,
             errors=errors,
         )
+
+
+_WORST_FIRST = (Decision.BLOCK, Decision.FLAG, Decision.ALLOW)
+_SCORE = operator.attrgetter("score")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from scipy import sparse
 _BASE = np.uint64(0x100000001B3)
 _SALT = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
+_LOG_TF = np.concatenate(([0.0], 1.0 + np.log(np.arange(1, 4096)))).astype(np.float32)
+"""``1 + log tf`` for the counts a text's n-grams have, looked up rather than computed."""
 
 
 def hashed_features(
@@ -36,24 +38,37 @@ def hashed_features(
     owner = np.repeat(np.arange(len(padded), dtype=np.int64), lengths)
     keys: list[np.ndarray] = []
     modulus = np.uint64(n_features)
+    # a power of two (the shipped heads use 2**18): the remainder is a mask, several times faster
+    mask = modulus - np.uint64(1) if n_features & (n_features - 1) == 0 else None
+    # The hash of an n-gram is SALT * n * BASE**n + sum(code[k] * BASE**(n - 1 - k)) (mod 2**64):
+    # the sum for order n extends the one for order n - 1 by one multiply-add.
+    prefix = np.zeros(len(codes), dtype=np.uint64)
+    power = np.uint64(1)
     with np.errstate(over="ignore"):
-        for n in range(n_min, n_max + 1):
+        for n in range(1, n_max + 1):
             span = len(codes) - n + 1
             if span <= 0:
                 break
-            h = np.full(span, _SALT * np.uint64(n), dtype=np.uint64)
-            for k in range(n):
-                h = h * _BASE + codes[k : k + span]
+            prefix = prefix[:span] * _BASE + codes[n - 1 : n - 1 + span]
+            power = power * _BASE
+            if n < n_min:
+                continue
+            h = prefix + _SALT * np.uint64(n) * power
             h ^= h >> np.uint64(31)
             h *= _MIX
             h ^= h >> np.uint64(29)
             inside = owner[:span] == owner[n - 1 :]
-            keys.append(owner[:span][inside] * n_features + (h[inside] % modulus).astype(np.int64))
+            bucket = h[inside] & mask if mask is not None else h[inside] % modulus
+            keys.append(owner[:span][inside] * n_features + bucket.astype(np.int64))
     if not keys:
         return sparse.csr_matrix((len(texts), n_features), dtype=np.float32)
     unique, counts = np.unique(np.concatenate(keys), return_counts=True)
     rows = unique // n_features
-    data = (1.0 + np.log(counts)).astype(np.float32)
+    data = (
+        _LOG_TF[counts]
+        if counts.max() < len(_LOG_TF)
+        else (1.0 + np.log(counts)).astype(np.float32)
+    )
     norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(texts)))
     data /= norms[rows].astype(np.float32)
     indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
