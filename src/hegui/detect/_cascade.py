@@ -161,7 +161,12 @@ class Cascade:
             found = _run_many(tier.detector, [texts[i] for i in chosen], role)
             for i, result in zip(chosen, found, strict=True):
                 results[i].append((tier, result))
-        return [self._verdict(done, role) for done in results]
+        # Nothing found in most texts of a corpus: their verdict needs no combining (and, as
+        # documented, check_many leaves latencies out).
+        return [
+            self._verdict(done, role) if _found_anything(done) else self._allow(role)
+            for done in results
+        ]
 
     def _check_length(self, text: str) -> None:
         limit = self.policy.cascade.max_chars
@@ -208,13 +213,16 @@ class Cascade:
             return 1.0
         return min(self.policy.thresholds_for(r.id).block for r in risks)
 
+    def _allow(self, role: Role, latency: dict[str, float] | None = None) -> Verdict:
+        """The verdict for a text in which no detector found anything and none failed."""
+        return Verdict(
+            Decision.ALLOW, (), (), None, self.policy.id, self.policy.version, role, latency or {}
+        )
+
     def _verdict(self, results: list[tuple[Tier, DetectorResult]], role: Role) -> Verdict:
         latency = {res.detector: round(res.latency_ms, 3) for _, res in results}
-        if not any(res.scores or res.spans or res.error for _, res in results):
-            # Nothing found, nothing failed: most texts of a corpus scan, so no combining.
-            return Verdict(
-                Decision.ALLOW, (), (), None, self.policy.id, self.policy.version, role, latency
-            )
+        if not _found_anything(results):
+            return self._allow(role, latency)
         errors = {res.detector: res.error for _, res in results if res.error}
         scores = _combine(results, self._label_block)
         by_decision: dict[Decision, list[CategoryScore]] = {d: [] for d in _WORST_FIRST}
@@ -279,6 +287,11 @@ class _RiskRule:
         if score >= self.flag and self.action is not Decision.ALLOW:
             return Decision.FLAG
         return Decision.ALLOW
+
+
+def _found_anything(results: Sequence[tuple[Tier, DetectorResult]]) -> bool:
+    """Whether any detector scored, marked or failed on the text."""
+    return any(res.scores or res.spans or res.error for _, res in results)
 
 
 def _run(detector: Detector, text: str, role: Role) -> DetectorResult:
