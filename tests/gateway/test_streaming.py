@@ -13,7 +13,7 @@ from faulty_upstream import FaultyUpstream
 
 from gateway_harness import KEY, RunningGateway, app_config
 from hegui.gateway import AuditLog, open_database, verify_label
-from support.scripted_openai import ScriptedOpenAI
+from support.scripted_openai import RecordedRequest, ScriptedOpenAI
 
 SAFE = "春天来了，万物复苏。公园里的花开得正好，孩子们在草地上放风筝，老人们在湖边散步。"
 SPAN = "煽动颠覆国家政权"
@@ -83,6 +83,44 @@ def test_unsafe_span_midway_is_never_sent_and_the_upstream_is_stopped(
         time.sleep(0.05)
     record = upstream.streams[0]
     assert not record.completed and record.chunks_sent < record.chunks_planned
+
+
+LONG_KEYWORD = "armed revolt against the beijing regime"  # a shipped entry, 39 characters
+LONG_PREFIX = "Sure! Here is a short overview of mobile networks and how they work. You could "
+
+
+def _long_keyword_answer(request: RecordedRequest) -> str:
+    """The answer for prompt "pad N": N characters of padding move the keyword against the
+    4-character pieces and 16-character checks, so some offsets would let the 32-character
+    window alone release its first characters."""
+    pad = int(request.prompt_text.rsplit(" ", 1)[-1])
+    return "." * pad + LONG_PREFIX + LONG_KEYWORD + ". " + "More text follows here. " * 20
+
+
+def test_a_keyword_longer_than_the_window_is_never_sent_in_part(
+    scripted_openai: Callable[..., ScriptedOpenAI], gateway: Callable[..., RunningGateway]
+) -> None:
+    upstream = scripted_openai(_long_keyword_answer, chunk_size=4)
+    gw = gateway([app_config(upstream)])  # default stream window: 32 characters
+    for pad in range(0, 16, 2):
+        stream = _client(gw).chat.completions.create(
+            model="scripted-model",
+            messages=[{"role": "user", "content": f"pad {pad}"}],
+            stream=True,
+        )
+        pieces: list[str] = []
+        finish = None
+        for event in stream:
+            if event.choices and event.choices[0].delta.content:
+                pieces.append(event.choices[0].delta.content)
+            if event.choices and event.choices[0].finish_reason:
+                finish = event.choices[0].finish_reason
+        text, safe_part = "".join(pieces), "." * pad + LONG_PREFIX
+        answer = safe_part + LONG_KEYWORD
+        delivered = next(i for i, (a, b) in enumerate(zip(text, answer, strict=False)) if a != b)
+        assert finish == "content_filter", pad
+        assert delivered <= len(safe_part), (pad, text)  # not one character of the keyword
+        assert delivered >= len(safe_part) - 40, (pad, text)  # the text before it went out
 
 
 def test_streamed_blocked_prompt_gets_a_streamed_refusal(
