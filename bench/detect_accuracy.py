@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from datasets import load_all, split_of
 from hegui.detect import Cascade, Role, Tier, TierRun, build_cascade
-from hegui.policy import DEFAULT_POLICY_ID, load_policy
+from hegui.policy import DEFAULT_POLICY_ID, PolicyPack, load_policy
 
 Item = tuple[str, bool, str]  # text, unsafe, source
 
@@ -89,12 +89,12 @@ def false_flag(predict: Callable[[str], bool], texts: list[str]) -> dict[str, An
     }
 
 
-def main() -> None:
-    examples = [e for e in load_all(DATASETS) if e.role == "prompt" and split_of(e.text) == "test"]
-    policy = load_policy(DEFAULT_POLICY_ID)
+def cascade_configs(policy: PolicyPack) -> dict[str, Cascade]:
+    """The configurations compared: the default cascade, keywords only, without e5, and
+    with e5 on every text."""
     full = build_cascade(policy)
     tiers = {t.detector.name: t for t in full.tiers}
-    configs: dict[str, Cascade] = {
+    return {
         "cascade (default)": full,
         "keywords only": Cascade(policy, [tiers["keywords"]]),
         "cascade without e5": Cascade(policy, [t for t in full.tiers if t.detector.name != "e5"]),
@@ -103,21 +103,66 @@ def main() -> None:
             [Tier(t.detector, t.kind, TierRun.ALWAYS, t.labels) for t in full.tiers],
         ),
     }
+
+
+def project_set(lang: str, suffix: str = "") -> tuple[list[Item], list[str]]:
+    """The project's held-out unsafe prompts and safe look-alikes (the items, and the safe
+    texts alone) of one language; ``suffix="2"`` reads the second set."""
+    hard_safe = [r["text"] for r in read_jsonl(DATA / f"hard_safe{suffix}_{lang}.jsonl")]
+    items: list[Item] = [
+        (r["text"], True, f"project:unsafe_heldout{suffix}")
+        for r in read_jsonl(DATA / f"unsafe_heldout{suffix}_{lang}.jsonl")
+    ]
+    items += [(text, False, f"project:hard_safe{suffix}") for text in hard_safe]
+    return items, hard_safe
+
+
+def f1_cells(result: dict[str, Any]) -> str:
+    """``n (unsafe) | F1 [CI]`` of an :func:`evaluate` result, as two table cells."""
+    return f"{result['n']} ({result['n_unsafe']}) | {result['f1']} {result['f1_ci95']}"
+
+
+def false_flag_cell(result: dict[str, Any]) -> str:
+    """``rate (flagged/n) [CI]`` of a :func:`false_flag` result."""
+    return f"{result['rate']} ({result['flagged']}/{result['n']}) {result['ci95']}"
+
+
+def write_table(
+    name: str,
+    results: dict[str, Any],
+    head: list[str],
+    cells_of: Callable[[dict[str, Any]], list[str]],
+) -> None:
+    """Write ``results`` and a markdown table: ``head``, then a row per language and
+    configuration with the cells ``cells_of`` gives for its result."""
+    lines = list(head)
+    for lang, per in results["languages"].items():
+        for config, result in per.items():
+            lines.append(f"| {lang} | {config} | " + " | ".join(cells_of(result)) + " |")
+    lines.append("")
+    write_results(name, results, "\n".join(lines))
+
+
+def detector_of(cascade: Cascade) -> Callable[[str], bool]:
+    """Whether the cascade flags or blocks a prompt."""
+
+    def predict(text: str) -> bool:
+        return cascade.check(text, Role.PROMPT).decision.value != "allow"
+
+    return predict
+
+
+def main() -> None:
+    examples = [e for e in load_all(DATASETS) if e.role == "prompt" and split_of(e.text) == "test"]
+    policy = load_policy(DEFAULT_POLICY_ID)
+    configs = cascade_configs(policy)
     results: dict[str, Any] = {"policy": f"{policy.id} {policy.version}", "languages": {}}
     for lang in ("zh", "en"):
         split_items: list[Item] = [(e.text, e.unsafe, e.source) for e in examples if e.lang == lang]
-        hard_safe = [r["text"] for r in read_jsonl(DATA / f"hard_safe_{lang}.jsonl")]
-        heldout: list[Item] = [
-            (r["text"], True, "project:unsafe_heldout")
-            for r in read_jsonl(DATA / f"unsafe_heldout_{lang}.jsonl")
-        ]
-        heldout += [(t, False, "project:hard_safe") for t in hard_safe]
+        heldout, hard_safe = project_set(lang)
         per: dict[str, Any] = {}
         for name, cascade in configs.items():
-
-            def predict(text: str, c: Cascade = cascade) -> bool:
-                return c.check(text, Role.PROMPT).decision.value != "allow"
-
+            predict = detector_of(cascade)
             per[name] = {
                 "test_split": evaluate(predict, split_items),
                 "project_heldout": evaluate(predict, heldout),
@@ -143,16 +188,16 @@ def main() -> None:
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",
         "|---|---|---|---|---|---|---|",
     ]
-    for lang, per in results["languages"].items():
-        for name, r in per.items():
-            t, h, ff = r["test_split"], r["project_heldout"], r["hard_safe_false_flags"]
-            lines.append(
-                f"| {lang} | {name} | {t['n']} ({t['n_unsafe']}) | {t['f1']} {t['f1_ci95']} "
-                f"| {h['n']} ({h['n_unsafe']}) | {h['f1']} {h['f1_ci95']} "
-                f"| {ff['rate']} ({ff['flagged']}/{ff['n']}) {ff['ci95']} |"
-            )
-    lines.append("")
-    write_results("detect_accuracy", results, "\n".join(lines))
+    write_table(
+        "detect_accuracy",
+        results,
+        lines,
+        lambda r: [
+            f1_cells(r["test_split"]),
+            f1_cells(r["project_heldout"]),
+            false_flag_cell(r["hard_safe_false_flags"]),
+        ],
+    )
 
 
 if __name__ == "__main__":
