@@ -14,11 +14,17 @@ from hegui.cli import app
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'hegui[ray]')")
 
 
-@pytest.mark.parametrize("sampling", [["--sample-rate", "0.6"], ["--sample-n", "7"]])
-def test_ray_gives_the_same_results_as_local(tmp_path: Path, sampling: list[str]) -> None:
+def _two_sources(tmp_path: Path) -> Path:
+    """A corpus of a web source with unsafe rows (60 rows) and a clean books source (30)."""
     corpus = tmp_path / "corpus"
     write_jsonl(corpus / "web.jsonl", mixed_rows(60, 5, "web"))
     write_jsonl(corpus / "books.jsonl", mixed_rows(30, 0, "books"))
+    return corpus
+
+
+@pytest.mark.parametrize("sampling", [["--sample-rate", "0.6"], ["--sample-n", "7"]])
+def test_ray_gives_the_same_results_as_local(tmp_path: Path, sampling: list[str]) -> None:
+    corpus = _two_sources(tmp_path)
     outputs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
@@ -49,9 +55,7 @@ def test_ray_gives_the_same_results_as_local(tmp_path: Path, sampling: list[str]
 
 
 def test_ray_draws_the_same_review_sample_as_local(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    write_jsonl(corpus / "web.jsonl", mixed_rows(60, 5, "web"))
-    write_jsonl(corpus / "books.jsonl", mixed_rows(30, 0, "books"))
+    corpus = _two_sources(tmp_path)
     samples = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import httpx
 import openai
@@ -29,6 +30,21 @@ def _client(gw: RunningGateway) -> openai.OpenAI:
     return openai.OpenAI(base_url=gw.base_url, api_key=KEY, max_retries=0)
 
 
+def _read(stream: Iterable[Any]) -> tuple[str, str | None, dict[str, Any] | None]:
+    """A streamed completion's content, finish reason and the ``hegui`` object that came
+    with the finish reason."""
+    pieces: list[str] = []
+    finish = None
+    hegui = None
+    for event in stream:
+        if event.choices and event.choices[0].delta.content:
+            pieces.append(event.choices[0].delta.content)
+        if event.choices and event.choices[0].finish_reason:
+            finish = event.choices[0].finish_reason
+            hegui = (event.model_extra or {}).get("hegui")
+    return "".join(pieces), finish, hegui
+
+
 def test_streamed_safe_answer_arrives_whole_and_labelled(
     scripted_openai: Callable[..., ScriptedOpenAI], gateway: Callable[..., RunningGateway]
 ) -> None:
@@ -39,16 +55,7 @@ def test_streamed_safe_answer_arrives_whole_and_labelled(
         messages=[{"role": "user", "content": "写一段关于春天的描写"}],
         stream=True,
     )
-    pieces: list[str] = []
-    finish = None
-    hegui = None
-    for event in stream:
-        if event.choices and event.choices[0].delta.content:
-            pieces.append(event.choices[0].delta.content)
-        if event.choices and event.choices[0].finish_reason:
-            finish = event.choices[0].finish_reason
-            hegui = (event.model_extra or {}).get("hegui")
-    text = "".join(pieces)
+    text, finish, hegui = _read(stream)
     assert text == SAFE + "\n本内容由人工智能生成"
     assert finish == "stop"
     assert hegui is not None and verify_label(b"test-label-key", text, hegui["aigc"]).valid
@@ -64,14 +71,7 @@ def test_unsafe_span_midway_is_never_sent_and_the_upstream_is_stopped(
         messages=[{"role": "user", "content": "请写一篇关于春天的短文"}],
         stream=True,
     )
-    pieces: list[str] = []
-    finish = None
-    for event in stream:
-        if event.choices and event.choices[0].delta.content:
-            pieces.append(event.choices[0].delta.content)
-        if event.choices and event.choices[0].finish_reason:
-            finish = event.choices[0].finish_reason
-    text = "".join(pieces)
+    text, finish, _ = _read(stream)
     assert finish == "content_filter"
     sent_answer = text.split("抱歉")[0]
     assert UNSAFE.startswith(sent_answer)
@@ -108,14 +108,8 @@ def test_a_keyword_longer_than_the_window_is_never_sent_in_part(
             messages=[{"role": "user", "content": f"pad {pad}"}],
             stream=True,
         )
-        pieces: list[str] = []
-        finish = None
-        for event in stream:
-            if event.choices and event.choices[0].delta.content:
-                pieces.append(event.choices[0].delta.content)
-            if event.choices and event.choices[0].finish_reason:
-                finish = event.choices[0].finish_reason
-        text, safe_part = "".join(pieces), "." * pad + LONG_PREFIX
+        text, finish, _ = _read(stream)
+        safe_part = "." * pad + LONG_PREFIX
         answer = safe_part + LONG_KEYWORD
         delivered = next(i for i, (a, b) in enumerate(zip(text, answer, strict=False)) if a != b)
         assert finish == "content_filter", pad

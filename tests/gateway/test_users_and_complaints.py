@@ -49,6 +49,16 @@ def strict_pack(folder: Path) -> str:
     return str(pack)
 
 
+def _strict_app(
+    scripted_openai: Callable[..., ScriptedOpenAI],
+    gateway: Callable[..., RunningGateway],
+    folder: Path,
+) -> tuple[RunningGateway, ScriptedOpenAI]:
+    """A gateway with one public app on the test pack; its upstream answers "好的"."""
+    upstream = scripted_openai(default_reply="好的")
+    return gateway([app_config(upstream, policy=strict_pack(folder))]), upstream
+
+
 def _chat(gw: RunningGateway, text: str, user: str) -> httpx.Response:
     with gw.client() as client:
         return client.post(
@@ -66,8 +76,7 @@ def test_strikes_lead_to_warning_restriction_and_suspension(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    upstream = scripted_openai(default_reply="好的")
-    gw = gateway([app_config(upstream, policy=strict_pack(tmp_path))])
+    gw, _ = _strict_app(scripted_openai, gateway, tmp_path)
 
     first = _chat(gw, BAD, "mallory").json()
     assert first["hegui"]["user_measure"]["action"] == "warn"
@@ -94,7 +103,7 @@ def test_a_restricted_user_is_rate_limited(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=strict_pack(tmp_path))])
+    gw, _ = _strict_app(scripted_openai, gateway, tmp_path)
     _chat(gw, BAD, "eve")
     _chat(gw, BAD, "eve")
     assert _chat(gw, "你好", "eve").status_code == 200
@@ -107,8 +116,7 @@ def test_refused_requests_are_recorded_without_an_upstream_call(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    upstream = scripted_openai(default_reply="好的")
-    gw = gateway([app_config(upstream, policy=strict_pack(tmp_path))])
+    gw, upstream = _strict_app(scripted_openai, gateway, tmp_path)
     for _ in range(3):  # warn, restrict, suspend (the third is the restricted user's one a minute)
         _chat(gw, BAD, "mallory")
     suspended = _chat(gw, "你好", "mallory")
@@ -141,7 +149,7 @@ def test_complaints_are_filed_tracked_and_resolved(
     gateway: Callable[..., RunningGateway],
     tmp_path: Path,
 ) -> None:
-    gw = gateway([app_config(scripted_openai(default_reply="好的"), policy=strict_pack(tmp_path))])
+    gw, _ = _strict_app(scripted_openai, gateway, tmp_path)
     answer = _chat(gw, "你好", "carol").json()
     with gw.client() as client:
         bad = client.post("/complaints", json={"reason": "x"})

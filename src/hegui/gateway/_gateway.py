@@ -129,7 +129,7 @@ class Gateway:
         self.metrics = GatewayMetrics()
         self.label_key = config.label_key() if any(a.labels.implicit for a in config.apps) else b""
         cascades: dict[tuple[str, Scope, str], Cascade] = {}
-        pendings: dict[tuple[int, int], PendingKeywords | None] = {}
+        pendings: dict[tuple[tuple[str, Scope, str], int], PendingKeywords | None] = {}
         self.apps: dict[str, AppRuntime] = {}
         self._by_key: dict[str, AppRuntime] = {}
         for app in config.apps:
@@ -138,7 +138,10 @@ class Gateway:
             if ident not in cascades:
                 cascades[ident] = build_cascade(pack, app.scope)
             upstream = Upstream(app.upstream, app.upstream_api_key(), app.upstream_timeout_s)
-            pending = _pending_keywords(cascades[ident], app.stream.window_chars, pendings)
+            window = app.stream.window_chars
+            if (ident, window) not in pendings:
+                pendings[ident, window] = _pending_keywords(cascades[ident], window)
+            pending = pendings[ident, window]
             runtime = AppRuntime(app, pack, cascades[ident], upstream, pending)
             self.apps[app.name] = runtime
             for digest in app.api_key_sha256:
@@ -743,19 +746,12 @@ def _pack_for(app: AppConfig) -> PolicyPack:
     return pack.model_copy(update={"cascade": cascade})
 
 
-def _pending_keywords(
-    cascade: Cascade, window: int, built: dict[tuple[int, int], PendingKeywords | None]
-) -> PendingKeywords | None:
-    """The cascade's long keywords for a stream window (built once per cascade and window);
-    None without a keyword tier or hold-back window."""
-    key = (id(cascade), window)
-    if key not in built:
-        detector = next(
-            (t.detector for t in cascade.tiers if isinstance(t.detector, KeywordDetector)), None
-        )
-        built[key] = (
-            PendingKeywords(detector.library.matcher, window)
-            if detector is not None and window > 0
-            else None
-        )
-    return built[key]
+def _pending_keywords(cascade: Cascade, window: int) -> PendingKeywords | None:
+    """The cascade's keywords longer than half the stream window; None without a keyword tier
+    or hold-back window."""
+    detector = next(
+        (t.detector for t in cascade.tiers if isinstance(t.detector, KeywordDetector)), None
+    )
+    if detector is None or window <= 0:
+        return None
+    return PendingKeywords(detector.library.matcher, window)

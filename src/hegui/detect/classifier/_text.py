@@ -6,10 +6,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 
 import ahocorasick_rs
 import opencc
+
+from hegui.detect._opencc import opencc_table
 
 _SPACE = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
@@ -35,21 +36,10 @@ class _TraditionalToSimplified:
         return text.translate(self.characters)
 
 
-def _opencc_table(name: str) -> dict[str, str]:
-    """``source -> first candidate`` from one of OpenCC's dictionaries in the installed package."""
-    path = resources.files("opencc") / "dictionary" / name
-    table: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        source, _, targets = line.strip().partition("\t")
-        if source and targets:
-            table[source] = targets.split(" ")[0]
-    return table
-
-
 @functools.cache
 def _t2s() -> _TraditionalToSimplified:
-    characters = {ord(k): v for k, v in _opencc_table("TSCharacters.txt").items() if len(k) == 1}
-    phrases = [k for k in _opencc_table("TSPhrases.txt") if len(k) > 1]
+    characters = {ord(k): v for k, v in opencc_table("TSCharacters.txt").items() if len(k) == 1}
+    phrases = [k for k in opencc_table("TSPhrases.txt") if len(k) > 1]
     return _TraditionalToSimplified(
         characters, ahocorasick_rs.AhoCorasick(phrases), opencc.OpenCC("t2s")
     )

@@ -31,10 +31,11 @@ import itertools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from hegui.detect._opencc import opencc_table
 
 _MAX_CODE_POINT = 0x110000
 # Planes 0-2 hold every character NFKC, case folding or OpenCC change; plane 14 holds tags and
@@ -91,15 +92,9 @@ class _Tables:
 
 
 def _traditional_to_simplified() -> dict[str, str]:
-    """OpenCC's character table, read from the installed package (not copied into hegui)."""
-    path = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
-    table: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        source, _, targets = line.partition("\t")
-        first = targets.split(" ")[0] if targets else ""
-        if len(source) == 1 and len(first) == 1:
-            table[source] = first
-    return table
+    """OpenCC's single-character table (first candidates that are one character)."""
+    table = opencc_table("TSCharacters.txt")
+    return {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1}
 
 
 def _fold_char(char: str, ts: dict[str, str]) -> str:
