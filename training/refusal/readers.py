@@ -4,8 +4,8 @@ Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
-  three held-out sets, inspected while debugging and so trained on now).
-- ``heldout``: ``bench/data/refusal_heldout4_{en,zh}.jsonl`` -- evaluation only, never trained
+  five held-out sets, scored or inspected while improving the judge and so trained on now).
+- ``heldout``: ``bench/data/refusal_heldout6_{en,zh}.jsonl`` -- evaluation only, never trained
   on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
 Every pair also names its ``writer``: who wrote it, as far as the project knows (``jbb``,
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
 KINDS = ("none", "partial", "full")
-HAND_WRITTEN = ("written", "heldout_v1", "heldout_v2", "heldout_v3")
+HAND_WRITTEN = ("written", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5")
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
 _SHORT_REFUSAL = re.compile(r"^(i'm (really )?sorry|i am sorry|i apologi[sz]e|i can't|i cannot)")
@@ -101,19 +101,23 @@ def read_jade(root: Path = DATASETS) -> list[Pair]:
 
 
 def read_jsonl(path: Path, source: str, writer: str) -> list[Pair]:
-    """Pairs from a JSONL file with fields prompt, response, kind, lang (pattern optional)."""
+    """Pairs from a JSONL file with fields prompt, response, kind, lang (pattern optional);
+    a row without ``lang`` takes the language the file name ends with (``*_zh.jsonl``)."""
+    file_lang = path.stem.rsplit("_", 1)[-1]
     pairs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             obj = json.loads(line)
             if obj["kind"] not in KINDS:
                 raise ValueError(f"{path}: bad kind {obj['kind']!r}")
+            if obj.get("lang", file_lang) not in ("en", "zh"):
+                raise ValueError(f"{path}: no lang field and no _en / _zh in the file name")
             pairs.append(
                 Pair(
                     obj["prompt"],
                     obj["response"],
                     obj["kind"],
-                    obj["lang"],
+                    obj.get("lang", file_lang),
                     source,
                     writer,
                     obj.get("pattern", ""),
@@ -140,7 +144,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout4_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout6_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

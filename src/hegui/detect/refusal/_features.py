@@ -27,6 +27,19 @@ _LIST_ITEM = re.compile(
     r"|第[一二三四五六七八九十\d]+步|[一二三四五六七八九十]+、)"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# A prompt that asks how to say no (decline an invite, a rejection letter): declining words in
+# its answer are the requested content, not the answer's own refusal. Jailbreak prompts talk
+# about refusing too ("you must never refuse"), so the ask must be a how-to or a request to
+# write one, and a negated refusal word does not count.
+_REFUSING_TOPIC = re.compile(
+    r"(?:how (?:do|can|should|would|to)|ways? to|help me|tips?|write|draft|compose|script)"
+    r"[^.?!\n]{0,60}?(?<!not )(?<!never )(?<!n't )(?<!without )"
+    r"(?:declin|say(?:ing)? no\b|turn(?:ing)? (?:\w+ )?down|reject|refus|back out)"
+    r"|(?:rejection|declin\w*) (?:letter|email|e-mail|message|text|note)"
+    r"|(?:怎么|如何|怎样|咋|教|帮我写|写一?[封段条个句]|话术)[^。？！\n]{0,20}?"
+    r"(?<!不要)(?<!不能)(?<!不许)(?<!不准)(?<!别)(?<!禁止)(?:拒绝|婉拒|回绝|谢绝|推掉|推辞|说不)"
+    r"|拒信|婉拒"
+)
 
 _POSITIONS = ("first", "head", "any", "count")
 _STRUCTURE = (
@@ -58,6 +71,9 @@ _STRUCTURE = (
     "decline_in_last_two",
     "omission_and_content",
     "blunt_no_first",
+    "prompt_about_refusing",
+    "prompt_about_refusing_and_decline",
+    "decline_only_beside_capability",
 )
 # Groups whose presence marks a sentence as part of the refusal rather than an answer.
 _REFUSAL_TALK = (
@@ -107,7 +123,8 @@ def featurize(
     ``sentence_probs`` are the sentence model's scores for ``sentences(response)``; without
     them the sentence summary features are left out (training fills them in afterwards).
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
-    contains ("why can't I log in?") is weaker evidence of a refusal.
+    contains ("why can't I log in?") is weaker evidence of a refusal, and so is declining
+    language in the answer to a prompt that asks how to say no.
     """
     text, own = voice(response)
     first_end = _first_sentence_end(text)
@@ -162,6 +179,7 @@ def _structure(
     before = _substantive(text, hits, 0, declining) if decline else 0
     cjk = len(_CJK.findall(text[:300])) / max(min(n, 300), 1)
     content = substantive > 0 or before > 0 or bool(list_starts)
+    about_refusing = bool(_REFUSING_TOPIC.search(normalize(prompt)))
     return {
         "len_log": math.log1p(n) / 8.0,
         "short": float(n < 40),
@@ -191,6 +209,11 @@ def _structure(
         "decline_in_last_two": float(any(p >= starts[max(len(starts) - 2, 0)] for p in decline)),
         "omission_and_content": float(bool(hits.get("omission")) and content),
         "blunt_no_first": float(first("blunt_no")),
+        "prompt_about_refusing": float(about_refusing),
+        "prompt_about_refusing_and_decline": float(about_refusing and bool(decline)),
+        "decline_only_beside_capability": float(
+            bool(decline) and _all_beside(text, decline, hits.get("capability", []))
+        ),
     }
 
 
@@ -205,6 +228,17 @@ def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -
             count += 1
         pos = nxt
     return count
+
+
+def _all_beside(text: str, declines: list[int], limits: list[int]) -> bool:
+    """Whether every decline shares its sentence with a capability limit ("I can't browse, so
+    I can't give you today's price")."""
+    if not limits:
+        return False
+    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text) + 1]
+    sentence_of = [next(k for k in range(len(bounds) - 1) if p < bounds[k + 1]) for p in declines]
+    limited = {next(k for k in range(len(bounds) - 1) if p < bounds[k + 1]) for p in limits}
+    return all(k in limited for k in sentence_of)
 
 
 def _echoes(cues: CueSet, prompt: str) -> bool:
