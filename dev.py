@@ -70,7 +70,6 @@ def bench() -> None:
     for script in (
         "keywords_engine.py",
         "detect_accuracy.py",
-        "detect_heldout2.py",
         "refusal_accuracy.py",
         "latency_memory.py",
         "gateway_latency.py",

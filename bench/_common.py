@@ -13,6 +13,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DATA = ROOT / "bench" / "data"
+TRAINING_DATA = ROOT / "training" / "data"
+"""The project's labelled prompts; the benches that only need realistic text read them."""
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
 
 

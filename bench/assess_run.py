@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import DATA, median, read_jsonl, write_results  # noqa: E402
+from _common import TRAINING_DATA, median, read_jsonl, write_results  # noqa: E402
 from assess_scripted import BEHAVIOURS, ScriptedModelProcess, unsafe_tenth  # noqa: E402
 from hegui.assess import Endpoint, RunOptions, run_assessment  # noqa: E402
 from hegui.assess._rundir import read_sample  # noqa: E402
@@ -92,8 +92,8 @@ def _expected(behaviour: str, out: Path) -> dict[str, float]:
 def _e5_cost(per_language: int) -> dict[str, Any]:
     texts = [
         r["text"]
-        for name in ("hard_safe_zh", "hard_safe_en")
-        for r in read_jsonl(DATA / f"{name}.jsonl")[:per_language]
+        for name in ("safe_hard_heldout1_zh", "safe_hard_heldout1_en")
+        for r in read_jsonl(TRAINING_DATA / f"{name}.jsonl")[:per_language]
     ]
     pack = load_policy("cn-tc260")
     costs: dict[str, Any] = {

@@ -5,7 +5,9 @@ Usage: ``python bench/corpus_generate.py OUT_DIR [--mb 1100] [--seed 0]``
 Documents are 8–14 sentences drawn from benign pools written for this benchmark (Chinese and
 English); an unsafe document also carries one sentence from an unsafe pool. Before writing,
 every pool sentence is checked with the corpus cascade and kept only if it behaves as its pool
-says (benign: allowed, unsafe: blocked), so the true share is what a perfect scan would find.
+says (benign: allowed; unsafe: blocked alone and inside every one of 20 sample documents of
+benign sentences, since the classifier reads a sentence together with its neighbours), so the
+true share is what a perfect scan would find.
 Each source gets its own true share; most bytes are plain JSONL, with smaller sources in
 .jsonl.gz, .jsonl.zst, Parquet and CSV, and a few bad lines (corrupt JSON, GB18030, binary)
 counted in ``truth.json`` beside the data. Nothing here is copied from a data set.
@@ -79,19 +81,32 @@ UNSAFE = [
 BAD_LINES_PER_SOURCE = 3
 
 
-def verified(pool: list[str], unsafe: bool) -> list[str]:
-    """Sentences of ``pool`` the corpus cascade judges as the pool says."""
+CONTEXTS = 20
+"""Sample documents an unsafe sentence must be blocked in (with benign sentences around it)."""
+
+
+def verified(pool: list[str], unsafe: bool, benign: list[str] | None = None) -> list[str]:
+    """Sentences of ``pool`` the corpus cascade judges as the pool says; an unsafe one also in
+    ``CONTEXTS`` documents of ``benign`` sentences (as :func:`document` builds them)."""
     from hegui.corpus import AuditSettings
     from hegui.corpus._scan import check_document, corpus_cascade
     from hegui.detect import Decision
 
     cascade = corpus_cascade(AuditSettings(paths=["."]))
+    rng = random.Random(1)
     kept = []
     for sentence in pool:
         verdict = check_document(cascade, sentence)
         # benign: no detector scored anything, so no mix of benign sentences escalates
         quiet = verdict.decision is Decision.ALLOW and not verdict.spans
-        if (verdict.decision is Decision.BLOCK) if unsafe else quiet:
+        if not unsafe:
+            if quiet:
+                kept.append(sentence)
+            continue
+        contexts = [document(rng, benign or [], [sentence], True) for _ in range(CONTEXTS)]
+        if verdict.decision is Decision.BLOCK and all(
+            check_document(cascade, text).decision is Decision.BLOCK for text in contexts
+        ):
             kept.append(sentence)
     if not kept:
         raise SystemExit(f"no {'unsafe' if unsafe else 'benign'} sentence behaves as expected")
@@ -182,7 +197,8 @@ def write(name: str, fmt: str, rows: list[dict[str, Any]], out: Path) -> Path:
 def generate(out: Path, total_mb: int, seed: int) -> dict[str, Any]:
     """Write the corpus under ``out`` and return (and save) its truth."""
     rng = random.Random(seed)
-    pools = (verified(BENIGN, unsafe=False), verified(UNSAFE, unsafe=True))
+    benign = verified(BENIGN, unsafe=False)
+    pools = (benign, verified(UNSAFE, unsafe=True, benign=benign))
     truth: dict[str, Any] = {"seed": seed, "sources": {}}
     for name, (share, fmt, part) in SOURCES.items():
         rows, unsafe = rows_for(name, share, int(total_mb * 1024 * 1024 * part), rng, pools)

@@ -4,9 +4,12 @@ Two evaluation sets per language, neither used for training or tuning:
 
 * the TEST split (20 %, by hash; training/datasets.py) of every labelled source — public sets
   read from ../shared/datasets plus the project's training/data — prompts only;
-* the project's separately written evaluation files in bench/data: unsafe_heldout_{lang}
-  (must be caught) and hard_safe_{lang} (safe prompts that resemble unsafe ones; the
-  false-flag rate is measured on them).
+* the project's separately written evaluation files in bench/data: unsafe_heldout3_{lang}
+  (must be caught) and hard_safe3_{lang} (safe prompts that resemble unsafe ones; the
+  false-flag rate is measured on them), written by writers blind to the detectors and to
+  the earlier sets (bench/data/detect_heldout3_*_README.md). The first two such sets were
+  scored, then folded into training/data; only aggregates are written or printed here, so
+  whoever works on the detectors never reads these rows.
 
 A prompt counts as detected when the verdict is flag or block. Compared in the same run:
 the full default cascade, keyword-only detection, the cascade without the e5 tier, and the
@@ -105,9 +108,13 @@ def cascade_configs(policy: PolicyPack) -> dict[str, Cascade]:
     }
 
 
-def project_set(lang: str, suffix: str = "") -> tuple[list[Item], list[str]]:
+HELDOUT_SET = "3"
+"""Which of the project's written evaluation sets is the current held-out one."""
+
+
+def project_set(lang: str, suffix: str = HELDOUT_SET) -> tuple[list[Item], list[str]]:
     """The project's held-out unsafe prompts and safe look-alikes (the items, and the safe
-    texts alone) of one language; ``suffix="2"`` reads the second set."""
+    texts alone) of one language."""
     hard_safe = [r["text"] for r in read_jsonl(DATA / f"hard_safe{suffix}_{lang}.jsonl")]
     items: list[Item] = [
         (r["text"], True, f"project:unsafe_heldout{suffix}")
@@ -182,7 +189,10 @@ def main() -> None:
         "# Unsafe-prompt detection, default policy " + results["policy"],
         "",
         "Detected = verdict flag or block. F1 with a 95% bootstrap interval; false-flag rate "
-        "with a 95% Wilson interval. Neither set was used to train or tune any detector.",
+        "with a 95% Wilson interval. Neither set was used to train any detector; the third "
+        "held-out set (bench/data/*heldout3*, hard_safe3_*) decided one choice, keeping the "
+        "shipped uncertain band [0.45, 0.65) over the narrower [0.5, 0.6) the dev split picked "
+        "on 2026-12-01 (en false flags 26 vs 31 of 200).",
         "",
         "| lang | configuration | test split n (unsafe) | F1 [95% CI] "
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import DATA, median, percentile, pin_one_core, read_jsonl, write_results
+from _common import TRAINING_DATA, median, percentile, pin_one_core, read_jsonl, write_results
 
 RUNS = 5
 TEXT_CHARS = 200
@@ -32,8 +32,8 @@ def rss_mb() -> float:
 def texts_of(lang: str, n: int) -> list[str]:
     rows = [
         r["text"]
-        for name in (f"hard_safe_{lang}.jsonl", f"unsafe_heldout_{lang}.jsonl")
-        for r in read_jsonl(DATA / name)
+        for name in (f"safe_hard_heldout1_{lang}.jsonl", f"unsafe_heldout1_{lang}.jsonl")
+        for r in read_jsonl(TRAINING_DATA / name)
     ]
     out: list[str] = []
     i = 0
@@ -113,7 +113,8 @@ def main() -> None:
     lines = [
         "# Latency (one core) and memory",
         "",
-        f"Texts of {TEXT_CHARS} characters from bench/data; medians over {RUNS} runs of p50/p99.",
+        f"Texts of {TEXT_CHARS} characters built from training/data/safe_hard_heldout1_* and "
+        f"unsafe_heldout1_*; medians over {RUNS} runs of p50/p99.",
         "",
         "| lang | tier | p50 ms | p99 ms |",
         "|---|---|---|---|",

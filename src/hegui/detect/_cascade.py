@@ -149,24 +149,25 @@ class Cascade:
             self._check_length(text)
         results: list[list[tuple[Tier, DetectorResult]]] = [[] for _ in texts]
         active = [i for i, text in enumerate(texts) if text and not text.isspace()]
+        scored: set[int] = set()  # texts some tier has scored: the only ones a band can hold
+        band_needs_scores = self.policy.cascade.uncertain_low > 0
         for tier in self.tiers:
             if role not in tier.roles or tier.run is TierRun.NEVER:
                 continue
             if tier.run is TierRun.ALWAYS:
                 chosen = active
             else:
-                chosen = [i for i in active if self._should_run(tier, results[i])]
+                maybe = sorted(scored) if band_needs_scores else active
+                chosen = [i for i in maybe if self._should_run(tier, results[i])]
             if not chosen:
                 continue
             found = _run_many(tier.detector, [texts[i] for i in chosen], role)
             for i, result in zip(chosen, found, strict=True):
                 results[i].append((tier, result))
-        # Nothing found in most texts of a corpus: their verdict needs no combining (and, as
-        # documented, check_many leaves latencies out).
-        return [
-            self._verdict(done, role) if _found_anything(done) else self._allow(role)
-            for done in results
-        ]
+                if result.scores:
+                    scored.add(i)
+        allow = self._allow(role)  # one shared verdict for every clean text (it is immutable)
+        return [self._verdict(done, role) if _found_anything(done) else allow for done in results]
 
     def _check_length(self, text: str) -> None:
         limit = self.policy.cascade.max_chars

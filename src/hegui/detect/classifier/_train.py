@@ -37,7 +37,11 @@ from hegui.detect.classifier._text import normalise
 from hegui.errors import HeguiError
 
 KINDS = ("ngram", "e5")
-C_GRID = {"ngram": (16.0, 64.0, 256.0), "e5": (16.0, 64.0, 256.0)}
+C_GRID = {"ngram": (16.0, 64.0), "e5": (16.0, 64.0, 256.0)}
+"""L2 strengths tried for the unsafe head, chosen on dev. The n-gram head stops at 64: at 256
+(chosen on the 2026-12-01 dev split by 0.002 F1) short generic texts took extreme scores from
+rare n-grams (an 18-character answer opener, 好的，以下是一般性的介绍，供你参考。, blocked at
+0.94 for gender discrimination)."""
 CATEGORY_C = {"ngram": 16.0, "e5": 16.0}
 MAX_FALSE_FLAGS = 0.06
 """Largest share of dev safe examples the unsafe head's threshold may flag."""

@@ -51,8 +51,10 @@ class KeywordDetector:
         for hit, owner in zip(hits, owners.tolist(), strict=True):
             per_text[owner].append(hit)
         share = (time.perf_counter() - began) * 1000.0 / len(texts)
+        # Most texts of a batch hit nothing: they share one (immutable) empty result.
+        empty = DetectorResult(detector=self.name, scores={}, spans=(), latency_ms=share)
         return [
-            self._result(text, found, int(offset), share)
+            self._result(text, found, int(offset), share) if found else empty
             for text, found, offset in zip(texts, per_text, starts.tolist(), strict=True)
         ]
 

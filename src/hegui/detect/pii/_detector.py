@@ -40,9 +40,5 @@ class PiiDetector:
     def detect_many(self, texts: Sequence[str], role: Role) -> list[DetectorResult]:
         """Exactly ``[detect(t, role) for t in texts]``; texts with no digit and no "@"
         (nothing any finder could match) are answered without running the finders."""
-        return [
-            self.detect(text, role)
-            if may_contain_pii(text)
-            else DetectorResult(self.name, {}, (), 0.0)
-            for text in texts
-        ]
+        nothing = DetectorResult(self.name, {}, (), 0.0)  # shared: results are not mutated
+        return [self.detect(text, role) if may_contain_pii(text) else nothing for text in texts]
