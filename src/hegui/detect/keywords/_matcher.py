@@ -110,32 +110,31 @@ class Matcher:
         found = self._automaton.find_matches_as_indexes(normalised.text, overlapping=True)
         if not found:
             return []
-        raw = np.asarray(found, dtype=np.int64)
-        starts, ends = raw[:, 1], raw[:, 2]
-        gaps = normalised.gaps
-        broken = np.concatenate(([0], np.cumsum(gaps > MAX_GAP)))
-        spaced = np.concatenate(([0], np.cumsum(gaps > 0)))
-        last = ends - 1
-        ok = broken[last] == broken[starts]
-        has_gap = spaced[last] != spaced[starts]
+        # Separators removed after each character, as bytes (counts above 255 clipped: only
+        # "any" and "more than MAX_GAP" matter): per-hit slices of bytes are cheaper than
+        # whole-text numpy passes for the few hits of a short text.
+        gap_bytes = np.minimum(normalised.gaps, 255).astype(np.uint8).tobytes()
         text = normalised.text
         hits: list[Hit] = []
-        for index, start, end, gapped in zip(
-            raw[ok, 0].tolist(),
-            starts[ok].tolist(),
-            ends[ok].tolist(),
-            has_gap[ok].tolist(),
-            strict=True,
-        ):
+        for index, start, end in found:
+            between = gap_bytes[start : end - 1]
+            if between and max(between) > MAX_GAP:
+                continue  # the hit spans more separators than a keyword may
+            gapped = any(between)
             pattern = self._patterns[index]
             if (
                 pattern.word_start
                 and start > 0
-                and gaps[start - 1] == 0
+                and gap_bytes[start - 1] == 0
                 and _is_word(text[start - 1])
             ):
                 continue
-            if pattern.word_end and end < len(text) and gaps[end - 1] == 0 and _is_word(text[end]):
+            if (
+                pattern.word_end
+                and end < len(text)
+                and gap_bytes[end - 1] == 0
+                and _is_word(text[end])
+            ):
                 continue
             if (
                 gapped
