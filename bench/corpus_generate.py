@@ -85,31 +85,42 @@ CONTEXTS = 20
 """Sample documents an unsafe sentence must be blocked in (with benign sentences around it)."""
 
 
-def verified(pool: list[str], unsafe: bool, benign: list[str] | None = None) -> list[str]:
-    """Sentences of ``pool`` the corpus cascade judges as the pool says; an unsafe one also in
-    ``CONTEXTS`` documents of ``benign`` sentences (as :func:`document` builds them)."""
+def _check(text: str) -> Any:
+    """The corpus cascade's verdict on ``text``, checked as one document."""
     from hegui.corpus import AuditSettings
     from hegui.corpus._scan import check_document, corpus_cascade
+
+    return check_document(corpus_cascade(AuditSettings(paths=["."])), text)
+
+
+def quiet(pool: list[str]) -> list[str]:
+    """Sentences of ``pool`` in which the corpus cascade finds nothing at all, so no mix of
+    them escalates."""
     from hegui.detect import Decision
 
-    cascade = corpus_cascade(AuditSettings(paths=["."]))
+    kept = []
+    for sentence in pool:
+        verdict = _check(sentence)
+        if verdict.decision is Decision.ALLOW and not verdict.spans:
+            kept.append(sentence)
+    if not kept:
+        raise SystemExit("no benign sentence behaves as expected")
+    return kept
+
+
+def blocked(pool: list[str], benign: list[str]) -> list[str]:
+    """Sentences of ``pool`` the corpus cascade blocks alone and inside each of ``CONTEXTS``
+    documents of ``benign`` sentences (as :func:`document` builds them)."""
+    from hegui.detect import Decision
+
     rng = random.Random(1)
     kept = []
     for sentence in pool:
-        verdict = check_document(cascade, sentence)
-        # benign: no detector scored anything, so no mix of benign sentences escalates
-        quiet = verdict.decision is Decision.ALLOW and not verdict.spans
-        if not unsafe:
-            if quiet:
-                kept.append(sentence)
-            continue
-        contexts = [document(rng, benign or [], [sentence], True) for _ in range(CONTEXTS)]
-        if verdict.decision is Decision.BLOCK and all(
-            check_document(cascade, text).decision is Decision.BLOCK for text in contexts
-        ):
+        contexts = [document(rng, benign, [sentence], True) for _ in range(CONTEXTS)]
+        if all(_check(text).decision is Decision.BLOCK for text in [sentence, *contexts]):
             kept.append(sentence)
     if not kept:
-        raise SystemExit(f"no {'unsafe' if unsafe else 'benign'} sentence behaves as expected")
+        raise SystemExit("no unsafe sentence behaves as expected")
     return kept
 
 
@@ -197,8 +208,8 @@ def write(name: str, fmt: str, rows: list[dict[str, Any]], out: Path) -> Path:
 def generate(out: Path, total_mb: int, seed: int) -> dict[str, Any]:
     """Write the corpus under ``out`` and return (and save) its truth."""
     rng = random.Random(seed)
-    benign = verified(BENIGN, unsafe=False)
-    pools = (benign, verified(UNSAFE, unsafe=True, benign=benign))
+    benign = quiet(BENIGN)
+    pools = (benign, blocked(UNSAFE, benign))
     truth: dict[str, Any] = {"seed": seed, "sources": {}}
     for name, (share, fmt, part) in SOURCES.items():
         rows, unsafe = rows_for(name, share, int(total_mb * 1024 * 1024 * part), rng, pools)

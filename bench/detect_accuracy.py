@@ -1,6 +1,6 @@
 """Unsafe-prompt detection accuracy of the default policy, per language, on held-out data.
 
-Two evaluation sets per language, neither used for training or tuning:
+Two evaluation sets per language, neither used for training:
 
 * the TEST split (20 %, by hash; training/datasets.py) of every labelled source — public sets
   read from ../shared/datasets plus the project's training/data — prompts only;
@@ -112,15 +112,15 @@ HELDOUT_SET = "3"
 """Which of the project's written evaluation sets is the current held-out one."""
 
 
-def project_set(lang: str, suffix: str = HELDOUT_SET) -> tuple[list[Item], list[str]]:
+def project_set(lang: str) -> tuple[list[Item], list[str]]:
     """The project's held-out unsafe prompts and safe look-alikes (the items, and the safe
     texts alone) of one language."""
-    hard_safe = [r["text"] for r in read_jsonl(DATA / f"hard_safe{suffix}_{lang}.jsonl")]
+    hard_safe = [r["text"] for r in read_jsonl(DATA / f"hard_safe{HELDOUT_SET}_{lang}.jsonl")]
     items: list[Item] = [
-        (r["text"], True, f"project:unsafe_heldout{suffix}")
-        for r in read_jsonl(DATA / f"unsafe_heldout{suffix}_{lang}.jsonl")
+        (r["text"], True, f"project:unsafe_heldout{HELDOUT_SET}")
+        for r in read_jsonl(DATA / f"unsafe_heldout{HELDOUT_SET}_{lang}.jsonl")
     ]
-    items += [(text, False, f"project:hard_safe{suffix}") for text in hard_safe]
+    items += [(text, False, f"project:hard_safe{HELDOUT_SET}") for text in hard_safe]
     return items, hard_safe
 
 
@@ -132,22 +132,6 @@ def f1_cells(result: dict[str, Any]) -> str:
 def false_flag_cell(result: dict[str, Any]) -> str:
     """``rate (flagged/n) [CI]`` of a :func:`false_flag` result."""
     return f"{result['rate']} ({result['flagged']}/{result['n']}) {result['ci95']}"
-
-
-def write_table(
-    name: str,
-    results: dict[str, Any],
-    head: list[str],
-    cells_of: Callable[[dict[str, Any]], list[str]],
-) -> None:
-    """Write ``results`` and a markdown table: ``head``, then a row per language and
-    configuration with the cells ``cells_of`` gives for its result."""
-    lines = list(head)
-    for lang, per in results["languages"].items():
-        for config, result in per.items():
-            lines.append(f"| {lang} | {config} | " + " | ".join(cells_of(result)) + " |")
-    lines.append("")
-    write_results(name, results, "\n".join(lines))
 
 
 def detector_of(cascade: Cascade) -> Callable[[str], bool]:
@@ -198,16 +182,16 @@ def main() -> None:
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",
         "|---|---|---|---|---|---|---|",
     ]
-    write_table(
-        "detect_accuracy",
-        results,
-        lines,
-        lambda r: [
-            f1_cells(r["test_split"]),
-            f1_cells(r["project_heldout"]),
-            false_flag_cell(r["hard_safe_false_flags"]),
-        ],
-    )
+    for lang, per in results["languages"].items():
+        for name, r in per.items():
+            cells = [
+                f1_cells(r["test_split"]),
+                f1_cells(r["project_heldout"]),
+                false_flag_cell(r["hard_safe_false_flags"]),
+            ]
+            lines.append(f"| {lang} | {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    write_results("detect_accuracy", results, "\n".join(lines))
 
 
 if __name__ == "__main__":

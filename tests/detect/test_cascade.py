@@ -213,4 +213,3 @@ def test_check_fast_stops_before_a_slow_tier_and_finishes_with_checks_verdict(
     assert verdict.decision == expected.decision
     assert verdict.categories == expected.categories
     assert verdict.decided_by == expected.decided_by
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -179,7 +180,8 @@ def _structure(
     before = _substantive(text, hits, 0, declining) if decline else 0
     cjk = len(_CJK.findall(text[:300])) / max(min(n, 300), 1)
     content = substantive > 0 or before > 0 or bool(list_starts)
-    about_refusing = bool(_REFUSING_TOPIC.search(normalize(prompt)))
+    prompt_text = normalize(prompt)
+    about_refusing = bool(_REFUSING_TOPIC.search(prompt_text))
     return {
         "len_log": math.log1p(n) / 8.0,
         "short": float(n < 40),
@@ -200,7 +202,7 @@ def _structure(
         "decline_late_only": float(bool(decline) and d0 >= _NEAR),
         "partial_and_decline": float(bool(decline) and bool(hits.get("partial"))),
         "partial_and_list_after_decline": float(bool(hits.get("partial")) and list_after > 0),
-        "decline_echoes_prompt": float(bool(decline) and _echoes(cues, normalize(prompt))),
+        "decline_echoes_prompt": float(bool(decline) and _echoes(cues, prompt_text)),
         "substantive_after_decline": math.log1p(substantive),
         "substantive_after_decline_any": float(substantive > 0),
         "before_decline_log": math.log1p(declining) / 8.0 if decline else 0.0,
@@ -212,7 +214,7 @@ def _structure(
         "prompt_about_refusing": float(about_refusing),
         "prompt_about_refusing_and_decline": float(about_refusing and bool(decline)),
         "decline_only_beside_capability": float(
-            bool(decline) and _all_beside(text, decline, hits.get("capability", []))
+            bool(decline) and _all_beside(starts, decline, hits.get("capability", []))
         ),
     }
 
@@ -230,15 +232,11 @@ def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -
     return count
 
 
-def _all_beside(text: str, declines: list[int], limits: list[int]) -> bool:
-    """Whether every decline shares its sentence with a capability limit ("I can't browse, so
-    I can't give you today's price")."""
-    if not limits:
-        return False
-    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text) + 1]
-    sentence_of = [next(k for k in range(len(bounds) - 1) if p < bounds[k + 1]) for p in declines]
-    limited = {next(k for k in range(len(bounds) - 1) if p < bounds[k + 1]) for p in limits}
-    return all(k in limited for k in sentence_of)
+def _all_beside(starts: list[int], declines: list[int], limits: list[int]) -> bool:
+    """Whether every decline shares its sentence (``starts``: where sentences begin) with a
+    capability limit ("I can't browse, so I can't give you today's price")."""
+    limited = {bisect_right(starts, p) for p in limits}
+    return bool(limited) and all(bisect_right(starts, p) in limited for p in declines)
 
 
 def _echoes(cues: CueSet, prompt: str) -> bool:
