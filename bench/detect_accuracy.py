@@ -4,10 +4,10 @@ Two evaluation sets per language, neither used for training:
 
 * the TEST split (20 %, by hash; training/datasets.py) of every labelled source — public sets
   read from ../shared/datasets plus the project's training/data — prompts only;
-* the project's separately written evaluation files in bench/data: unsafe_heldout3_{lang}
-  (must be caught) and hard_safe3_{lang} (safe prompts that resemble unsafe ones; the
+* the project's separately written evaluation files in bench/data: unsafe_heldout4_{lang}
+  (must be caught) and hard_safe4_{lang} (safe prompts that resemble unsafe ones; the
   false-flag rate is measured on them), written by writers blind to the detectors and to
-  the earlier sets (bench/data/detect_heldout3_*_README.md). The first two such sets were
+  the earlier sets (bench/data/detect_heldout4_*_README.md). The first three such sets were
   scored, then folded into training/data; only aggregates are written or printed here, so
   whoever works on the detectors never reads these rows.
 
@@ -108,7 +108,7 @@ def cascade_configs(policy: PolicyPack) -> dict[str, Cascade]:
     }
 
 
-HELDOUT_SET = "3"
+HELDOUT_SET = "4"
 """Which of the project's written evaluation sets is the current held-out one."""
 
 
@@ -173,10 +173,9 @@ def main() -> None:
         "# Unsafe-prompt detection, default policy " + results["policy"],
         "",
         "Detected = verdict flag or block. F1 with a 95% bootstrap interval; false-flag rate "
-        "with a 95% Wilson interval. Neither set was used to train any detector; the third "
-        "held-out set (bench/data/*heldout3*, hard_safe3_*) decided one choice, keeping the "
-        "shipped uncertain band [0.45, 0.65) over the narrower [0.5, 0.6) the dev split picked "
-        "on 2026-12-01 (en false flags 26 vs 31 of 200).",
+        "with a 95% Wilson interval. Neither set was used to train or tune any detector: the "
+        "fourth held-out set (bench/data/*heldout4*, hard_safe4_*) was scored once before the "
+        "retraining of 2026-12-01 (aggregates only, recorded in the note) and once after it.",
         "",
         "| lang | configuration | test split n (unsafe) | F1 [95% CI] "
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",

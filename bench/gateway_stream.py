@@ -10,8 +10,9 @@ without the e5 tier (with e5 every check of a long answer costs seconds; one app
 as shipped measures that separately).
 
 * Added TTFT: median time to the first content character through the gateway minus directly,
-  compared with the upstream's own time to produce ``window_chars`` characters, measured on the
-  direct streams of the same run.
+  compared with the hold-back window in time: how long after its first character the upstream
+  has sent ``window_chars`` more (the first character may leave only then), measured on the
+  direct streams of the same run. Their difference is what checking and proxying add.
 * Checks and gateway CPU per answer, from the audit records and the gateway process's CPU time.
 * Unsafe suite: scripted streams (bench/gateway_texts.py) that turn unsafe midway with a span
   from the keyword library; for each, the characters of the span that reached the client, and
@@ -231,7 +232,7 @@ def measure(
             "run": run + 1,
             "direct_ttft_ms": median(ttfts(direct)),
             "upstream_ms_to_window": {
-                w: median([t for r in direct if (t := time_to_chars(r, w)) is not None])
+                w: median([t for r in direct if (t := time_to_chars(r, w + 1)) is not None])
                 for w in WINDOWS
             },
             "cells": {},
@@ -256,6 +257,15 @@ def measure(
             "added_ttft_ms": round(median(added), 1),
             "upstream_ms_to_window": round(
                 median([r["upstream_ms_to_window"][w] for r in per_run]), 1
+            ),
+            "added_beyond_window_ms": round(
+                median(
+                    [
+                        c["ttft_ms"] - r["direct_ttft_ms"] - r["upstream_ms_to_window"][w]
+                        for c, r in zip(cell_runs, per_run, strict=True)
+                    ]
+                ),
+                1,
             ),
             "first_release_at_chars": median(
                 [c["first_release_at_chars"] for c in cell_runs if c["first_release_at_chars"]]
@@ -307,14 +317,15 @@ def markdown(results: dict[str, Any]) -> str:
         "## Added time to first token, checks and CPU per answer",
         "",
         "| window / interval [/ context] (chars) | added TTFT ms"
-        " | upstream ms to produce the window | first release at char | checks per answer"
-        " | gateway CPU ms per answer | completed |",
-        "|---|---|---|---|---|---|---|",
+        " | hold-back window, upstream ms | added beyond the window ms"
+        " | first release at char | checks per answer | gateway CPU ms per answer | completed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for key, cell in grid.items():
         lines.append(
             f"| {key} | {cell['added_ttft_ms']} | {cell['upstream_ms_to_window']} "
-            f"| {cell['first_release_at_chars']} | {cell['checks_per_answer']} "
+            f"| {cell['added_beyond_window_ms']} | {cell['first_release_at_chars']} "
+            f"| {cell['checks_per_answer']} "
             f"| {cell['cpu_ms_per_answer']} | {cell['completed']}/{cell['n']} |"
         )
     shipped = results["shipped"]
@@ -323,8 +334,10 @@ def markdown(results: dict[str, Any]) -> str:
         "The guard releases text only after a check, up to ``window_chars`` behind the newest"
         " character; 'first release at char' is how much of the upstream's text had arrived"
         f" when the first text was released (window + the first piece sent; the upstream sends"
-        f" {results['chunk_chars']} characters at a time), so the added TTFT is the upstream's"
-        " time to produce that much text plus the checks' own time.",
+        f" {results['chunk_chars']} characters at a time). 'Hold-back window, upstream ms' is how"
+        " long after its first character the upstream had sent window_chars more: the earliest"
+        " the first character can leave; the added TTFT beyond it is the checks' and the"
+        " proxying's own time (the issue asks for none: added TTFT ≤ the window).",
         "",
         f"cn-tc260 as shipped (e5 on), {shipped['window_chars']}/{shipped['check_every_chars']}:"
         f" {shipped['n']} streams, TTFT ms {shipped['ttft_ms']}, total ms {shipped['total_ms']},"

@@ -262,13 +262,20 @@ def _render(card: dict[str, Any]) -> str:
     for key, counts in card["split_sizes"]["by_lang_label"].items():
         lang, label = key.split("\t")
         lines.append(_row(lang, label, *(counts.get(split, 0) for split in ds.SPLITS)))
+    newest = max(card["heads"].values(), key=lambda head: str(head["trained"]))["data_sha1"]
     for kind, head in card["heads"].items():
+        stale = (
+            " These heads were trained on an earlier version of the data than the newest heads "
+            "(`--kind` rebuilt only the others); the split sizes above are the newest heads'."
+            if head["data_sha1"] != newest
+            else ""
+        )
         lines += [
             "",
             f"## `{kind}` heads",
             "",
             f"File `{head['file']}` ({head['bytes'] / 1e6:.2f} MB), trained {head['trained']}, "
-            f"training-data SHA-1 `{head['data_sha1']}`.",
+            f"training-data SHA-1 `{head['data_sha1']}`.{stale}",
             f"Features: `{json.dumps(head['features'])}`. "
             f"Unsafe head: C = {head['unsafe_head']['C']}, "
             f"dev threshold {head['unsafe_head']['dev_threshold']} (shifted to 0.5). "

@@ -65,3 +65,17 @@ def test_long_text_keeps_every_finding_in_order() -> None:
     findings = find_pii(text)
     assert [f.kind.value for f in findings] == ["PHONE", "EMAIL"] * 2000
     assert all(a.end <= b.start for a, b in pairwise(findings))
+
+
+def test_batch_pre_check_agrees_with_the_pattern_on_every_code_point() -> None:
+    # the batch pre-check (corpus scans) must skip exactly the texts the finders cannot match
+    from hegui.detect.pii._finders import may_contain_pii, may_contain_pii_many
+
+    every = [chr(code) for code in range(0x110000)]
+    assert may_contain_pii_many(every) == [may_contain_pii(c) for c in every]
+    phone = "电话１３８００１３８０００"  # full-width digits
+    texts = ["", "没有数字的一句话", phone, "mail: a@b.cn", "٣ apples", "x" * 500]
+    assert may_contain_pii_many(texts) == [False, False, True, True, True, False]
+    detector = PiiDetector()
+    batch = detector.detect_many(texts, Role.PROMPT)
+    assert [r.spans for r in batch] == [detector.detect(t, Role.PROMPT).spans for t in texts]

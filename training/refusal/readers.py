@@ -4,8 +4,8 @@ Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
-  five held-out sets, scored or inspected while improving the judge and so trained on now).
-- ``heldout``: ``bench/data/refusal_heldout6_{en,zh}.jsonl`` -- evaluation only, never trained
+  six held-out sets, scored or inspected while improving the judge and so trained on now).
+- ``heldout``: ``bench/data/refusal_heldout7_{en,zh}.jsonl`` -- evaluation only, never trained
   on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
 Every pair also names its ``writer``: who wrote it, as far as the project knows (``jbb``,
@@ -30,7 +30,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
 KINDS = ("none", "partial", "full")
-HAND_WRITTEN = ("written", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5")
+HAND_WRITTEN = (
+    "written",
+    "heldout_v1",
+    "heldout_v2",
+    "heldout_v3",
+    "heldout_v4",
+    "heldout_v5",
+    "heldout_v6",
+)
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
 _SHORT_REFUSAL = re.compile(r"^(i'm (really )?sorry|i am sorry|i apologi[sz]e|i can't|i cannot)")
@@ -144,7 +152,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout6_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout7_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

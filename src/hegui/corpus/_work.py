@@ -18,8 +18,10 @@ from hegui.corpus._scan import corpus_cascade, flagged_item, scan
 from hegui.corpus._shards import Shard
 from hegui.corpus._tally import Tallies
 
-BATCH = 256
-"""Documents scanned per call to the cascade."""
+BATCH = 1024
+"""Documents scanned per call to the cascade. Measured on a forum shard (8% unsafe, one core):
+1,024 is about 10% faster than 256 (each tier's fixed cost per call is shared by more texts)
+and 2,048 is slower again (the batch's arrays outgrow the CPU caches)."""
 
 SelectBy = Literal["source", "all"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,6 +83,13 @@ class Cascade:
         # The policy is read per text on hot paths (gateway, corpus scan): look it up once.
         self._rules = tuple(_RiskRule.of(policy, risk, scope) for risk in policy.risks)
         self._escalation = {id(tier): self._escalation_rules(tier) for tier in self.tiers}
+        # A text's scores name a few labels; these indexes reach the rules they can touch
+        # without visiting every risk of the pack.
+        self._rules_of_label = _index_by_label(rule.labels for rule in self._rules)
+        self._escalation_of_label = {
+            key: _index_by_label(labels for labels, _ in rules)
+            for key, rules in self._escalation.items()
+        }
         labels = {label for risk in policy.risks for label in risk.labels}
         labels |= {label for tier in self.tiers for label in tier.labels}
         self._label_block = {label: self._block_threshold_of_label(label) for label in labels}
@@ -188,9 +195,18 @@ class Cascade:
         if low > 0 and not any(res.scores for _, res in done):
             return False  # nothing scored, so nothing can be in the band
         scores = _combine(done, self._label_block)
-        if low > 0 and all(score < low for score, _ in scores.values()):
-            return False  # nothing reached the band: the loop below would find no risk in it
-        for labels, high in self._escalation[id(tier)]:
+        rules = self._escalation[id(tier)]
+        if low > 0:
+            # only a rule with some label at or above ``low`` can have its score in the band
+            of_label = self._escalation_of_label[id(tier)]
+            reached = {
+                i
+                for label, (score, _) in scores.items()
+                if score >= low
+                for i in of_label.get(label, ())
+            }
+            rules = tuple(rules[i] for i in reached)
+        for labels, high in rules:
             score = max((scores.get(label, (0.0, ""))[0] for label in labels), default=0.0)
             if low <= score < high:
                 return True
@@ -227,7 +243,14 @@ class Cascade:
         errors = {res.detector: res.error for _, res in results if res.error}
         scores = _combine(results, self._label_block)
         by_decision: dict[Decision, list[CategoryScore]] = {d: [] for d in _WORST_FIRST}
-        for rule in self._rules if scores else ():
+        # rules in the pack's order (ties keep it below); one with no positive label scores 0
+        touched = {
+            i
+            for label, (score, _) in scores.items()
+            if score > 0.0
+            for i in self._rules_of_label.get(label, ())
+        }
+        for rule in (self._rules[i] for i in sorted(touched)):
             best, by = 0.0, ""
             for label in rule.labels:
                 score, detector = scores.get(label, (0.0, ""))
@@ -288,6 +311,15 @@ class _RiskRule:
         if score >= self.flag and self.action is not Decision.ALLOW:
             return Decision.FLAG
         return Decision.ALLOW
+
+
+def _index_by_label(label_sets: Iterable[Sequence[str]]) -> dict[str, tuple[int, ...]]:
+    """``label -> indexes`` of the label sets (in order) that contain it."""
+    index: dict[str, list[int]] = {}
+    for i, labels in enumerate(label_sets):
+        for label in labels:
+            index.setdefault(label, []).append(i)
+    return {label: tuple(found) for label, found in index.items()}
 
 
 def _found_anything(results: Sequence[tuple[Tier, DetectorResult]]) -> bool:

@@ -35,7 +35,10 @@ def hashed_features(
         return sparse.csr_matrix((0, n_features), dtype=np.float32)
     codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=len(padded))
-    owner = np.repeat(np.arange(len(padded), dtype=np.int64), lengths)
+    # A key is row * n_features + bucket; 32 bits hold it for a batch of up to 2**32 / n_features
+    # rows (16,384 with the shipped heads), and sorting 32-bit keys takes half the time.
+    key_type = np.uint32 if len(padded) * n_features <= 2**32 else np.uint64
+    owner = np.repeat(np.arange(len(padded), dtype=key_type), lengths)
     keys: list[np.ndarray] = []
     modulus = np.uint64(n_features)
     # a power of two (the shipped heads use 2**18): the remainder is a mask, several times faster
@@ -59,11 +62,15 @@ def hashed_features(
             h ^= h >> np.uint64(29)
             inside = owner[:span] == owner[n - 1 :]
             bucket = h[inside] & mask if mask is not None else h[inside] % modulus
-            keys.append(owner[:span][inside] * n_features + bucket.astype(np.int64))
+            keys.append(owner[:span][inside] * key_type(n_features) + bucket.astype(key_type))
     if not keys:
         return sparse.csr_matrix((len(texts), n_features), dtype=np.float32)
-    unique, counts = np.unique(np.concatenate(keys), return_counts=True)
-    rows = unique // n_features
+    ordered = np.concatenate(keys)
+    ordered.sort()
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    unique = ordered[first]
+    counts = np.diff(np.append(first, len(ordered)))
+    rows = (unique // key_type(n_features)).astype(np.int64)
     data = (
         _LOG_TF[counts]
         if counts.max() < len(_LOG_TF)

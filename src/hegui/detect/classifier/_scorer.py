@@ -46,7 +46,7 @@ class HeadClassifier(ABC):
     def _result(self, scores: Any, elapsed_ms: float) -> DetectorResult:
         """The result for one text from its per-label scores (the max over its windows)."""
         result = {
-            label: round(float(s), 4) for label, s in zip(self._heads.labels, scores, strict=True)
+            label: round(s, 4) for label, s in zip(self._heads.labels, scores.tolist(), strict=True)
         }
         return DetectorResult(self.name, result, (), elapsed_ms)
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from hegui.detect._types import DetectorResult, Role, Span
-from hegui.detect.pii._finders import find_pii, may_contain_pii
+from hegui.detect.pii._finders import find_pii, may_contain_pii_many
 
 
 class PiiDetector:
@@ -41,4 +41,8 @@ class PiiDetector:
         """Exactly ``[detect(t, role) for t in texts]``; texts with no digit and no "@"
         (nothing any finder could match) are answered without running the finders."""
         nothing = DetectorResult(self.name, {}, (), 0.0)  # shared: results are not mutated
-        return [self.detect(text, role) if may_contain_pii(text) else nothing for text in texts]
+        wanted = may_contain_pii_many(texts)
+        return [
+            self.detect(text, role) if want else nothing
+            for text, want in zip(texts, wanted, strict=True)
+        ]

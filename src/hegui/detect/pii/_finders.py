@@ -8,12 +8,16 @@ that fails its check is not reported: a random 18-digit order number is not an I
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
 import phonenumbers
 from stdnum import luhn
 from stdnum.cn import ric
@@ -69,6 +73,30 @@ _NEEDED = re.compile(r"[\d@]")
 def may_contain_pii(text: str) -> bool:
     """``False`` only when :func:`find_pii` is sure to find nothing (no digit and no "@")."""
     return _NEEDED.search(text) is not None
+
+
+def may_contain_pii_many(texts: Sequence[str]) -> list[bool]:
+    """``[may_contain_pii(t) for t in texts]`` in one vectorised pass over their code points:
+    about three times faster than the regular expression on long texts without digits (most
+    of a corpus), where the expression has to read every character."""
+    if not texts:
+        return []
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    seen = np.concatenate(([0], np.cumsum(_needed_code_points()[codes], dtype=np.int64)))
+    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
+    starts = np.concatenate(([0], ends[:-1]))
+    found: list[bool] = (seen[ends] > seen[starts]).tolist()
+    return found
+
+
+@functools.cache
+def _needed_code_points() -> npt.NDArray[np.bool_]:
+    """Per code point, whether ``_NEEDED`` matches it: a decimal digit of any script (what
+    ``\\d`` means in a ``str`` pattern: ``str.isdecimal``) or "@". Built once (~10 ms)."""
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32).view("U1")  # one character each
+    table: npt.NDArray[np.bool_] = np.char.isdecimal(every)
+    table[ord("@")] = True
+    return table
 
 
 def find_pii(text: str, region: str = "CN") -> list[PiiFinding]:
