@@ -144,7 +144,7 @@ def timed_audit(settings: AuditSettings, engine: Engine, workers: int, out: Path
     return time.perf_counter() - began
 
 
-SCALING_PAIRS = 7
+SCALING_PAIRS = 15
 """1-worker / 2-worker audit pairs per engine for the scaling figure."""
 
 

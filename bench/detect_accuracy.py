@@ -174,8 +174,9 @@ def main() -> None:
         "",
         "Detected = verdict flag or block. F1 with a 95% bootstrap interval; false-flag rate "
         "with a 95% Wilson interval. Neither set was used to train or tune any detector: the "
-        "fourth held-out set (bench/data/*heldout4*, hard_safe4_*) was scored once before the "
-        "retraining of 2026-12-01 (aggregates only, recorded in the note) and once after it.",
+        "fourth held-out set (bench/data/*heldout4*, hard_safe4_*) was scored, aggregates only, "
+        "before the two retrainings of 2026-12-01 evening and after each (English false flags "
+        "39, 30, 27 of 200); no choice was made on it.",
         "",
         "| lang | configuration | test split n (unsafe) | F1 [95% CI] "
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",
