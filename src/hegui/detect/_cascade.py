@@ -198,14 +198,8 @@ class Cascade:
         rules = self._escalation[id(tier)]
         if low > 0:
             # only a rule with some label at or above ``low`` can have its score in the band
-            of_label = self._escalation_of_label[id(tier)]
-            reached = {
-                i
-                for label, (score, _) in scores.items()
-                if score >= low
-                for i in of_label.get(label, ())
-            }
-            rules = tuple(rules[i] for i in reached)
+            reached = (label for label, (score, _) in scores.items() if score >= low)
+            rules = tuple(rules[i] for i in _rules_of(self._escalation_of_label[id(tier)], reached))
         for labels, high in rules:
             score = max((scores.get(label, (0.0, ""))[0] for label in labels), default=0.0)
             if low <= score < high:
@@ -244,13 +238,8 @@ class Cascade:
         scores = _combine(results, self._label_block)
         by_decision: dict[Decision, list[CategoryScore]] = {d: [] for d in _WORST_FIRST}
         # rules in the pack's order (ties keep it below); one with no positive label scores 0
-        touched = {
-            i
-            for label, (score, _) in scores.items()
-            if score > 0.0
-            for i in self._rules_of_label.get(label, ())
-        }
-        for rule in (self._rules[i] for i in sorted(touched)):
+        scored = (label for label, (score, _) in scores.items() if score > 0.0)
+        for rule in (self._rules[i] for i in _rules_of(self._rules_of_label, scored)):
             best, by = 0.0, ""
             for label in rule.labels:
                 score, detector = scores.get(label, (0.0, ""))
@@ -320,6 +309,11 @@ def _index_by_label(label_sets: Iterable[Sequence[str]]) -> dict[str, tuple[int,
         for label in labels:
             index.setdefault(label, []).append(i)
     return {label: tuple(found) for label, found in index.items()}
+
+
+def _rules_of(of_label: Mapping[str, tuple[int, ...]], labels: Iterable[str]) -> list[int]:
+    """The indexes (ascending) of the rules any of ``labels`` belongs to."""
+    return sorted({i for label in labels for i in of_label.get(label, ())})
 
 
 def _found_anything(results: Sequence[tuple[Tier, DetectorResult]]) -> bool:
