@@ -4,10 +4,10 @@ Two evaluation sets per language, neither used for training:
 
 * the TEST split (20 %, by hash; training/datasets.py) of every labelled source — public sets
   read from ../shared/datasets plus the project's training/data — prompts only;
-* the project's separately written evaluation files in bench/data: unsafe_heldout4_{lang}
-  (must be caught) and hard_safe4_{lang} (safe prompts that resemble unsafe ones; the
+* the project's separately written evaluation files in bench/data: unsafe_heldout5_{lang}
+  (must be caught) and hard_safe5_{lang} (safe prompts that resemble unsafe ones; the
   false-flag rate is measured on them), written by writers blind to the detectors and to
-  the earlier sets (bench/data/detect_heldout4_*_README.md). The first three such sets were
+  the earlier sets (bench/data/detect_heldout5_*_README.md). The first four such sets were
   scored, then folded into training/data; only aggregates are written or printed here, so
   whoever works on the detectors never reads these rows.
 
@@ -108,7 +108,7 @@ def cascade_configs(policy: PolicyPack) -> dict[str, Cascade]:
     }
 
 
-HELDOUT_SET = "4"
+HELDOUT_SET = "5"
 """Which of the project's written evaluation sets is the current held-out one."""
 
 
@@ -174,9 +174,8 @@ def main() -> None:
         "",
         "Detected = verdict flag or block. F1 with a 95% bootstrap interval; false-flag rate "
         "with a 95% Wilson interval. Neither set was used to train or tune any detector: the "
-        "fourth held-out set (bench/data/*heldout4*, hard_safe4_*) was scored, aggregates only, "
-        "before the two retrainings of 2026-12-01 evening and after each (English false flags "
-        "39, 30, 27 of 200); no choice was made on it.",
+        "fifth held-out set (bench/data/*heldout5*, hard_safe5_*, written while the detectors' "
+        "last changes were being made) is scored here once, after them.",
         "",
         "| lang | configuration | test split n (unsafe) | F1 [95% CI] "
         "| project held-out n (unsafe) | F1 [95% CI] | hard-safe false flags |",

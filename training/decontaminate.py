@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TRAINING = [REPO / "training" / "data", REPO / "training" / "refusal" / "data"]
 HELD_OUT = REPO / "bench" / "data"
-TEXT_FIELDS = ("text", "prompt", "answer")
+TEXT_FIELDS = ("text", "prompt", "response", "answer")
 
 
 def grams(text: str) -> frozenset[str]:

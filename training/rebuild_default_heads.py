@@ -13,7 +13,9 @@ and e5 heads on train, tunes on dev, measures on test, and writes:
 * ``training/MODEL_CARD.md`` — data sources and commits, label mapping, split sizes, metrics;
 * ``training/model_card.json`` — the same figures, machine-readable.
 
-e5 embeddings are cached in ``.cache/embeddings`` so a rerun only embeds new texts.
+e5 embeddings are cached in ``.cache/embeddings`` so a rerun only embeds new texts. After a
+rebuild of the n-gram head, run ``training/calibrate_script_shift.py`` to choose its per-script
+shift on dev (the metrics written here are those before the shift).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -131,3 +132,71 @@ def test_text_without_long_keywords_is_released_as_usual() -> None:
     released = _stream_words(text, "no such phrase", pending)
     assert released.release == text
     assert pending.hold_from(text) is None
+
+
+EN_FILLER = "The weather is fine and we walk in the park after lunch. " * 8
+TRIGGER = "kill"
+SENTENCE = " Here is how to kill a stuck process: open the task manager and end it."
+
+
+def _classifier_stream(text: str, judge: Callable[[str], bool]) -> StreamStep:
+    """Feed ``text`` 4 characters at a time through a check that blocks, as a classifier does
+    (no evidence span), whatever ``judge`` calls unsafe."""
+
+    async def check(checked: str) -> Verdict:
+        if judge(checked):
+            return Verdict(Decision.BLOCK, (), (), "ngram", "test", "1", Role.ANSWER)
+        return _verdict(Decision.ALLOW)
+
+    async def run() -> StreamStep:
+        guard = StreamGuard(StreamSettings(), check)
+        released = ""
+        for i in range(0, len(text), 4):
+            step = await guard.feed(text[i : i + 4])
+            if step.blocked is not None:
+                return StreamStep(released, step.blocked)
+            released += step.release
+        last = await guard.finish()
+        return StreamStep(released + last.release, last.blocked)
+
+    return asyncio.run(run())
+
+
+def _unfinished_after_trigger(checked: str) -> bool:
+    """Scores the trigger high only while its sentence is unfinished (what was measured)."""
+    at = checked.rfind(TRIGGER)
+    return at >= 0 and not any(mark in checked[at:] for mark in ".!?")
+
+
+@pytest.mark.parametrize("offset", range(0, 24, 3))
+def test_a_classifier_block_on_an_unfinished_sentence_waits_for_the_sentence_to_end(
+    offset: int,
+) -> None:
+    text = EN_FILLER[: 200 + offset] + SENTENCE + " " + EN_FILLER[:120]
+    result = _classifier_stream(text, _unfinished_after_trigger)
+    assert result.blocked is None
+    assert result.release == text
+
+
+@pytest.mark.parametrize("offset", range(0, 24, 3))
+def test_a_classifier_block_that_stands_when_the_sentence_ends_stops_the_stream(
+    offset: int,
+) -> None:
+    prefix = EN_FILLER[: 200 + offset]
+    result = _classifier_stream(prefix + SENTENCE + " " + EN_FILLER[:120], lambda t: TRIGGER in t)
+    assert result.blocked is not None
+    assert TRIGGER not in result.release
+    assert len(result.release) <= len(prefix) + len(SENTENCE)
+
+
+def test_a_stream_that_ends_while_a_block_is_held_is_blocked() -> None:
+    result = _classifier_stream(EN_FILLER[:200] + " and then kill it", _unfinished_after_trigger)
+    assert result.blocked is not None
+    assert TRIGGER not in result.release
+
+
+def test_a_sentence_that_never_ends_is_blocked_after_the_longest_wait() -> None:
+    text = EN_FILLER[:200] + " kill" + " and so on" * 40
+    result = _classifier_stream(text, _unfinished_after_trigger)
+    assert result.blocked is not None
+    assert TRIGGER not in result.release

@@ -14,12 +14,22 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 from design import Design, with_summary
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
+EMBED_SCALE = 3.0
+"""The e5 columns are the embedding times this (L2 penalty shared with the other features)."""
 FloatArray = npt.NDArray[np.float64]
+
+
+def answer_matrix(design: Design, sentence_probs: FloatArray) -> sparse.csr_matrix:
+    """The answer features with the sentence summary filled in and the e5 columns stacked on."""
+    x = with_summary(design, sentence_probs)
+    e5 = sparse.csr_matrix(design.embeddings.astype(np.float64) * EMBED_SCALE)
+    return sparse.hstack([x, e5], format="csr")
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
@@ -96,7 +106,7 @@ def leave_one_writer_out(
             scores.out_of_writer(others, frozenset({writer}))
             + scores.without(frozenset({writer})) * test[design.owner]
         )
-        x = with_summary(design, sentence)
+        x = answer_matrix(design, sentence)
         for c in grid:
             model = fit_answers(x[~test], y[~test], c)
             out[c][np.ix_(test, model.classes_)] = model.predict_proba(x[test])
@@ -109,7 +119,7 @@ def fit_final(
     """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
     writer."""
     writers = sorted(set(scores.writers))
-    x = with_summary(design, scores.out_of_writer(writers, frozenset()))
+    x = answer_matrix(design, scores.out_of_writer(writers, frozenset()))
     answers = fit_answers(x, labels(design), c)
     sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
     return answers, sentence

@@ -1,7 +1,9 @@
 """Feature matrices for training the refusal judge: answers, their sentences, and the link.
 
 The answer matrix leaves the sentence summary columns empty: they depend on which sentence
-model scored the sentences, and training fills them in per fit (:func:`with_summary`).
+model scored the sentences, and training fills them in per fit (:func:`with_summary`). The
+answers' e5 embeddings are kept beside it (cached in ``.cache/embeddings``, as the detectors'
+are) and stacked on by the fits.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from readers import Pair
 from scipy import sparse
 
+from hegui.detect.classifier._embedding import embed_cached
 from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
@@ -33,6 +37,7 @@ class Design:
     sentences: sparse.csr_matrix  # (sentences, groups + 2**sentence_bits)
     owner: IntArray  # (sentences,): the pair each sentence belongs to
     sentence_bits: int
+    embeddings: npt.NDArray[np.float32]  # (pairs, 384): e5 of each answer's first characters
 
     @property
     def writers(self) -> npt.NDArray[np.str_]:
@@ -49,8 +54,11 @@ def _sparse(rows: Sequence[dict[int, float]], width: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((v, (r, c)), shape=(len(rows), width))
 
 
-def build(pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int) -> Design:
-    """Featurise every pair and every own-voice sentence of every answer."""
+def build(
+    pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int, cache: Path
+) -> Design:
+    """Featurise every pair and every own-voice sentence of every answer, and embed every
+    answer (``cache``: the embedding cache folder)."""
     layout = FeatureLayout(named_features(cues), hash_bits)
     answers = _sparse([featurize(p.prompt, p.response, cues, layout) for p in pairs], layout.size)
     rows: list[dict[int, float]] = []
@@ -60,8 +68,15 @@ def build(pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int) -
             rows.append(sentence_features(sentence, cues, sentence_bits))
             owner.append(i)
     width = len(cues.names) + (1 << sentence_bits)
+    embeddings = embed_cached([p.response for p in pairs], cache)
     return Design(
-        pairs, layout, answers, _sparse(rows, width), np.array(owner, dtype=np.int64), sentence_bits
+        pairs,
+        layout,
+        answers,
+        _sparse(rows, width),
+        np.array(owner, dtype=np.int64),
+        sentence_bits,
+        embeddings,
     )
 
 

@@ -22,6 +22,14 @@ span a detector looks for (the default does: the longest keyword entry and the n
 classifier's segment); re-reading more costs every check. A cut in the middle
 of a word could turn its tail into a different word (``skill`` → ``kill``), hence the move to a
 word's start.
+
+A classifier judges the text it is given as a whole, and a sentence cut off mid-way can score
+higher than the same sentence finished (measured: one safe answer in ten stopped in one setting).
+So a block that no evidence span explains (a classifier's, not a keyword's or PII's) on text
+ending mid-sentence does not stop the stream at once: release stops where it is and the next
+check waits for the sentence to end (at most ``HOLD_MAX_CHARS`` more characters), then reads the
+text up to that sentence end. If that text passes, the stream goes on; if it is blocked, or the
+sentence does not end in time, the stream stops with nothing of the held text sent.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ from hegui.gateway._config import StreamSettings
 Check = Callable[[str], Awaitable[Verdict]]
 
 MAX_WORD_CHARS = 32
+HOLD_MAX_CHARS = 200
+"""How far past a classifier's block on an unfinished sentence the guard waits for it to end."""
+SENTENCE_ENDS = frozenset(".!?。！？…\n")
 """How far a check's start moves back to reach the start of a word (a longer run of letters,
 a URL say, is cut where the overlap ends)."""
 
@@ -65,6 +76,8 @@ class StreamGuard:
         self._released = 0
         self._checked = 0
         self._whole_checked = False
+        self._held_at: int | None = None  # text length when a block on an unfinished sentence
+        self._held_start = 0  # where the held check's text started; the re-check starts there
         self.checks = 0
         self.last_verdict: Verdict | None = None
 
@@ -77,6 +90,8 @@ class StreamGuard:
         """Add ``piece``; check when enough new text has arrived, or when the text first grows
         past the window (so the first token waits for the window, not also for the interval)."""
         self.text += piece
+        if self._held_at is not None:
+            return await self._recheck_held(piece)
         due = len(self.text) - self._checked >= self.settings.check_every_chars
         window = self.settings.window_chars
         first_release = self._released == 0 and self._checked <= window < len(self.text)
@@ -84,10 +99,22 @@ class StreamGuard:
             return StreamStep("")
         return await self._check_and_release(final=False)
 
+    async def _recheck_held(self, piece: str) -> StreamStep:
+        """While a classifier's block on an unfinished sentence is held: once a sentence ends
+        (or the wait is over), check the text up to that end; release nothing before."""
+        assert self._held_at is not None
+        waited_out = len(self.text) - self._held_at >= HOLD_MAX_CHARS
+        end = _last_sentence_end(self.text, len(self.text) - len(piece))
+        if end is None and not waited_out:
+            return StreamStep("")
+        self._held_at = None
+        upto = None if waited_out else end
+        return await self._check_and_release(False, upto, may_hold=False, start=self._held_start)
+
     async def finish(self) -> StreamStep:
         """The answer is complete: check it whole (unless the last check already read all of
         it) and release the rest."""
-        if self._whole_checked and self._checked == len(self.text):
+        if self._held_at is None and self._whole_checked and self._checked == len(self.text):
             return StreamStep(self._release_to(len(self.text)))
         return await self._check_and_release(final=True)
 
@@ -100,23 +127,45 @@ class StreamGuard:
             start -= 1
         return start
 
-    async def _check_and_release(self, final: bool) -> StreamStep:
-        start = 0 if final else self._check_start()
-        verdict = await self._check(self.text[start:])
-        self._whole_checked = start == 0
+    async def _check_and_release(
+        self, final: bool, upto: int | None = None, may_hold: bool = True, start: int | None = None
+    ) -> StreamStep:
+        """Check the text (up to ``upto``, default all of it) and release what passed; with
+        ``may_hold``, a classifier's block on an unfinished sentence is held (module doc)."""
+        checked_end = len(self.text) if upto is None else upto
+        if start is None:
+            start = 0 if final else self._check_start()
+        verdict = await self._check(self.text[start:checked_end])
+        self._whole_checked = start == 0 and checked_end == len(self.text)
         self.checks += 1
         self.last_verdict = verdict
-        self._checked = len(self.text)
+        self._checked = checked_end
         if verdict.decision is Decision.BLOCK:
+            if not final and may_hold and self._unfinished_judgement(verdict):
+                self._held_at = len(self.text)
+                self._held_start = start
+                return StreamStep("")
             return StreamStep("", verdict)
         if final:
             return StreamStep(self._release_to(len(self.text)))
-        end = max(0, len(self.text) - self.settings.window_chars)
+        end = max(0, checked_end - self.settings.window_chars)
         if self._pending is not None and end > self._released:
             forming = self._pending.hold_from(self.text, self._released)
             if forming is not None:
                 end = min(end, forming)
         return StreamStep(self._release_to(end))
+
+    def _unfinished_judgement(self, verdict: Verdict) -> bool:
+        """A block no evidence span explains (nor a failed detector), on text that stops
+        mid-sentence: worth waiting for the sentence to end."""
+        decided_by = verdict.decided_by or ""
+        tail = self.text.rstrip()
+        return (
+            not verdict.spans
+            and not decided_by.startswith("error:")
+            and bool(tail)
+            and tail[-1] not in SENTENCE_ENDS
+        )
 
     def _release_to(self, end: int) -> str:
         if end <= self._released:
@@ -130,3 +179,11 @@ def _separates(char: str) -> bool:
     """Whether ``char`` ends a word: white space, punctuation or a symbol (what keyword
     matching treats as a visible separator)."""
     return char.isspace() or unicodedata.category(char)[0] in "PSZ"
+
+
+def _last_sentence_end(text: str, since: int) -> int | None:
+    """The index just after the last sentence-ending mark at or after ``since``, if any."""
+    for i in range(len(text) - 1, since - 1, -1):
+        if text[i] in SENTENCE_ENDS:
+            return i + 1
+    return None

@@ -9,6 +9,11 @@ A head file holds two linear heads over one feature space of ``dim`` columns:
 A text's score for a label is ``P(unsafe) * P(label | unsafe) / max_l P(l | unsafe)``: the most
 likely category carries the full unsafe probability, the others proportionally less.
 
+``meta["script_shift"]`` (optional, ``{"cjk": float, "other": float}``) moves the unsafe head's
+logit by the writing system of the text, chosen on the dev split after training
+(``training/calibrate_script_shift.py``): one threshold for all languages let English
+look-alikes of unsafe prompts through to a false flag more often than Chinese ones.
+
 Only the columns that carried a feature during training are stored (``cols``); the category
 weights are stored as float16. ``meta`` is a JSON document (format version, kind, feature
 parameters, training date, data hash, metrics) checked on load, so a file built for another
@@ -27,6 +32,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from hegui.detect.classifier._labels import known_labels
+from hegui.detect.classifier._text import script_of
 from hegui.errors import HeguiError
 
 FORMAT_VERSION = 1
@@ -49,9 +55,17 @@ class Heads:
     def dim(self) -> int:
         return int(self.w_bin.shape[0])
 
-    def label_scores(self, features: FloatArray | sparse.csr_matrix) -> FloatArray:
-        """Per-row label scores ``(n, K)`` for a feature matrix ``(n, dim)`` (module doc)."""
-        p_unsafe = self.unsafe_probability(features)
+    def shift_for(self, text: str) -> float:
+        """The unsafe logit's shift for ``text``'s writing system (0 without calibration)."""
+        shifts = self.meta.get("script_shift")
+        return float(shifts[script_of(text)]) if shifts else 0.0
+
+    def label_scores(
+        self, features: FloatArray | sparse.csr_matrix, shift: float | FloatArray = 0.0
+    ) -> FloatArray:
+        """Per-row label scores ``(n, K)`` for a feature matrix ``(n, dim)`` (module doc);
+        ``shift`` is added to the unsafe logit (one value, or one per row)."""
+        p_unsafe = self.unsafe_probability(features, shift)
         if not self.labels:
             return np.zeros((p_unsafe.shape[0], 0), dtype=np.float32)
         z_cat = np.asarray(features @ self.w_cat) + self.b_cat
@@ -61,9 +75,11 @@ class Heads:
         scores: FloatArray = (p_unsafe[:, None] * relative).astype(np.float32)
         return scores
 
-    def unsafe_probability(self, features: FloatArray | sparse.csr_matrix) -> FloatArray:
-        """P(unsafe) per row of ``features``."""
-        z_bin = np.asarray(features @ self.w_bin).reshape(-1) + self.b_bin
+    def unsafe_probability(
+        self, features: FloatArray | sparse.csr_matrix, shift: float | FloatArray = 0.0
+    ) -> FloatArray:
+        """P(unsafe) per row of ``features``, the logit moved by ``shift``."""
+        z_bin = np.asarray(features @ self.w_bin).reshape(-1) + self.b_bin + shift
         return (1.0 / (1.0 + np.exp(-np.clip(z_bin, -50.0, 50.0)))).astype(np.float32)
 
 

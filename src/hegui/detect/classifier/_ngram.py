@@ -134,7 +134,8 @@ class NgramClassifier(HeadClassifier):
         started = time.perf_counter()
         windows = [self._windows(text) for text in texts]
         matrix = self.features.transform([w for ws in windows for w in ws], self._vectoriser)
-        scores = self._heads.label_scores(matrix)
+        shifts = np.repeat([self._heads.shift_for(t) for t in texts], [len(w) for w in windows])
+        scores = self._heads.label_scores(matrix, shifts.astype(np.float32))
         bounds = np.cumsum([0, *(len(ws) for ws in windows)]).tolist()
         share = (time.perf_counter() - started) * 1000 / len(texts)
         return [self._result(scores[a:b].max(axis=0), share) for a, b in itertools.pairwise(bounds)]

@@ -35,12 +35,14 @@ class HeadClassifier(ABC):
 
     def unsafe_probability(self, text: str) -> float:
         """P(unsafe) of the most suspicious window of ``text``."""
-        return float(self._heads.unsafe_probability(self._matrix(text)).max())
+        shift = self._heads.shift_for(text)
+        return float(self._heads.unsafe_probability(self._matrix(text), shift).max())
 
     def detect(self, text: str, role: Role) -> DetectorResult:
         """Per-label scores of ``text``; the role is not a feature (one set of heads)."""
         started = time.perf_counter()
-        scores = self._heads.label_scores(self._matrix(text)).max(axis=0)
+        scores = self._heads.label_scores(self._matrix(text), self._heads.shift_for(text))
+        scores = scores.max(axis=0)
         return self._result(scores, (time.perf_counter() - started) * 1000)
 
     def _result(self, scores: Any, elapsed_ms: float) -> DetectorResult:

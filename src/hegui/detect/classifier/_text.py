@@ -104,3 +104,16 @@ def segments(text: str, whole: int, chunk: int) -> list[tuple[int, int]]:
     chunks = set(spans)
     spans += [p for p in pieces if p[1] - p[0] >= MIN_SENTENCE and p not in chunks]
     return spans
+
+
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]+")
+CJK_SHARE = 0.3
+"""A text is ``"cjk"`` when at least this share of its CJK and Latin letters are CJK."""
+
+
+def script_of(text: str) -> str:
+    """``"cjk"`` for mostly-Chinese text, ``"other"`` for the rest (two C-speed scans)."""
+    cjk = len(text) - len(_CJK.sub("", text))
+    latin = len(text) - len(_LATIN.sub("", text))
+    return "cjk" if cjk and cjk >= CJK_SHARE * (cjk + latin) else "other"
