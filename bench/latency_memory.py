@@ -1,7 +1,8 @@
 """Latency per tier on one core for 200-character texts, and resident memory of the default policy.
 
-Writes bench/results/latency_memory.{json,md}. Texts are the held-out evaluation prompts in
-bench/data, cut or padded (by joining prompts of the same language) to 200 characters.
+Writes bench/results/latency_memory.{json,md}. Texts are the first detection set's prompts
+(training/data/*heldout1_*: unsafe prompts and safe look-alikes), cut or padded (by joining
+prompts of the same language) to 200 characters.
 The baseline measured in the same run is Python's own ``str.casefold`` over the same texts
 (the cost of touching the text once), and the memory baseline is the interpreter with hegui
 imported but no detector loaded.

@@ -251,3 +251,7 @@ def test_the_script_shift_moves_only_texts_of_its_script(tmp_path: Path) -> None
     assert moved.unsafe_probability(chinese) == pytest.approx(flat.unsafe_probability(chinese))
     one_by_one = [moved.detect(text, Role.PROMPT).scores for text in (english, chinese)]
     assert [r.scores for r in moved.detect_many([english, chinese], Role.PROMPT)] == one_by_one
+    # answers keep the unshifted head: the shift was chosen on prompts
+    assert moved.detect(english, Role.ANSWER).scores == flat.detect(english, Role.ANSWER).scores
+    answers = [r.scores for r in moved.detect_many([english, chinese], Role.ANSWER)]
+    assert answers == [flat.detect(text, Role.ANSWER).scores for text in (english, chinese)]

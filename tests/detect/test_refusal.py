@@ -11,7 +11,7 @@ import pytest
 
 from hegui.detect.refusal import RefusalJudge, RefusalResult
 from hegui.detect.refusal._cues import parse_cues
-from hegui.detect.refusal._judge import EMBED_CHARS, EMBED_MODEL
+from hegui.detect.refusal._judge import EMBED_INFO
 from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
 
@@ -62,9 +62,9 @@ def test_weights_that_do_not_match_the_cues_are_rejected(tmp_path: Path) -> None
 def test_weights_whose_embedding_part_does_not_match_are_rejected(tmp_path: Path) -> None:
     shipped = Path(str(resources.files("hegui.detect.refusal"))) / "weights"
     info = json.loads((shipped / "refusal.json").read_text("utf-8"))
-    assert info["embedding"] == {"model": EMBED_MODEL, "chars": EMBED_CHARS}  # shipped with e5
+    assert info["embedding"] == EMBED_INFO  # the shipped judge reads e5 embeddings
     shutil.copy(shipped / "refusal.npz", tmp_path / "refusal.npz")
-    info["embedding"] = {"model": "another-model", "chars": EMBED_CHARS}
+    info["embedding"] = dict(EMBED_INFO, model="another-model")
     (tmp_path / "refusal.json").write_text(json.dumps(info), "utf-8")
     with pytest.raises(HeguiError, match="do not match"):
         RefusalJudge(weights=tmp_path)

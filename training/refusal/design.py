@@ -21,6 +21,7 @@ from scipy import sparse
 from hegui.detect.classifier._embedding import embed_cached
 from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._judge import EMBED_CHARS
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
 from hegui.detect.refusal._text import sentences, voice
 
@@ -37,7 +38,7 @@ class Design:
     sentences: sparse.csr_matrix  # (sentences, groups + 2**sentence_bits)
     owner: IntArray  # (sentences,): the pair each sentence belongs to
     sentence_bits: int
-    embeddings: npt.NDArray[np.float32]  # (pairs, 384): e5 of each answer's first characters
+    embeddings: npt.NDArray[np.float32]  # (pairs, 768): answer_embedding of each answer
 
     @property
     def writers(self) -> npt.NDArray[np.str_]:
@@ -68,7 +69,13 @@ def build(
             rows.append(sentence_features(sentence, cues, sentence_bits))
             owner.append(i)
     width = len(cues.names) + (1 << sentence_bits)
-    embeddings = embed_cached([p.response for p in pairs], cache)
+    responses = [p.response for p in pairs]
+    embeddings = np.hstack(
+        [
+            embed_cached([r[:EMBED_CHARS] for r in responses], cache),
+            embed_cached([r[-EMBED_CHARS:] for r in responses], cache),
+        ]
+    )
     return Design(
         pairs,
         layout,

@@ -10,9 +10,11 @@ A text's score for a label is ``P(unsafe) * P(label | unsafe) / max_l P(l | unsa
 likely category carries the full unsafe probability, the others proportionally less.
 
 ``meta["script_shift"]`` (optional, ``{"cjk": float, "other": float}``) moves the unsafe head's
-logit by the writing system of the text, chosen on the dev split after training
-(``training/calibrate_script_shift.py``): one threshold for all languages let English
-look-alikes of unsafe prompts through to a false flag more often than Chinese ones.
+logit for *prompts* by the writing system of the text, chosen on the dev prompts after training
+(``training/calibrate_script_shift.py``): one threshold for all languages had flagged English
+look-alikes of unsafe prompts more often than Chinese ones. Answers keep the unshifted logit:
+the shift was not chosen on answers, and the data has too few English unsafe answers to choose
+one (moving answers too cost a fifth of the recall on jailbroken English answers).
 
 Only the columns that carried a feature during training are stored (``cols``); the category
 weights are stored as float16. ``meta`` is a JSON document (format version, kind, feature
@@ -55,10 +57,11 @@ class Heads:
     def dim(self) -> int:
         return int(self.w_bin.shape[0])
 
-    def shift_for(self, text: str) -> float:
-        """The unsafe logit's shift for ``text``'s writing system (0 without calibration)."""
+    def shift_for(self, text: str, role: str) -> float:
+        """The unsafe logit's shift for a prompt in ``text``'s writing system (0 for answers
+        and without calibration); ``role`` is ``"prompt"`` or ``"answer"``."""
         shifts = self.meta.get("script_shift")
-        return float(shifts[script_of(text)]) if shifts else 0.0
+        return float(shifts[script_of(text)]) if shifts and role == "prompt" else 0.0
 
     def label_scores(
         self, features: FloatArray | sparse.csr_matrix, shift: float | FloatArray = 0.0

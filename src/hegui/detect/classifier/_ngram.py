@@ -134,7 +134,8 @@ class NgramClassifier(HeadClassifier):
         started = time.perf_counter()
         windows = [self._windows(text) for text in texts]
         matrix = self.features.transform([w for ws in windows for w in ws], self._vectoriser)
-        shifts = np.repeat([self._heads.shift_for(t) for t in texts], [len(w) for w in windows])
+        per_text = [self._heads.shift_for(text, role.value) for text in texts]
+        shifts = np.repeat(per_text, [len(w) for w in windows])
         scores = self._heads.label_scores(matrix, shifts.astype(np.float32))
         bounds = np.cumsum([0, *(len(ws) for ws in windows)]).tolist()
         share = (time.perf_counter() - started) * 1000 / len(texts)

