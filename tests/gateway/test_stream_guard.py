@@ -98,17 +98,19 @@ def _stream_words(text: str, phrase: str, pending: PendingKeywords | None) -> St
     async def check(checked: str) -> Verdict:
         return _verdict(Decision.BLOCK if phrase in checked else Decision.ALLOW)
 
-    async def run() -> StreamStep:
-        guard = StreamGuard(StreamSettings(), check, pending)
-        released = ""
-        for i in range(0, len(text), 4):
-            step = await guard.feed(text[i : i + 4])
-            if step.blocked is not None:
-                return StreamStep(released, step.blocked)
-            released += step.release
-        return StreamStep(released + (await guard.finish()).release)
+    return asyncio.run(_feed_all(StreamGuard(StreamSettings(), check, pending), text))
 
-    return asyncio.run(run())
+
+async def _feed_all(guard: StreamGuard, text: str) -> StreamStep:
+    """Feed ``text`` 4 characters at a time: what was released, and the blocking verdict."""
+    released = ""
+    for i in range(0, len(text), 4):
+        step = await guard.feed(text[i : i + 4])
+        if step.blocked is not None:
+            return StreamStep(released, step.blocked)
+        released += step.release
+    last = await guard.finish()
+    return StreamStep(released + last.release, last.blocked)
 
 
 def test_a_keyword_longer_than_the_window_is_held_back_while_it_forms() -> None:
@@ -148,18 +150,7 @@ def _classifier_stream(text: str, judge: Callable[[str], bool]) -> StreamStep:
             return Verdict(Decision.BLOCK, (), (), "ngram", "test", "1", Role.ANSWER)
         return _verdict(Decision.ALLOW)
 
-    async def run() -> StreamStep:
-        guard = StreamGuard(StreamSettings(), check)
-        released = ""
-        for i in range(0, len(text), 4):
-            step = await guard.feed(text[i : i + 4])
-            if step.blocked is not None:
-                return StreamStep(released, step.blocked)
-            released += step.release
-        last = await guard.finish()
-        return StreamStep(released + last.release, last.blocked)
-
-    return asyncio.run(run())
+    return asyncio.run(_feed_all(StreamGuard(StreamSettings(), check), text))
 
 
 def _unfinished_after_trigger(checked: str) -> bool:
