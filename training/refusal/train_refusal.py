@@ -46,8 +46,6 @@ HASH_BITS = 14
 SENTENCE_BITS = 15
 C_GRID = (8.0, 32.0, 128.0)
 THRESHOLD = 0.5
-EMBED_GRID_NOTE = "scale 6: 0.945 / 0.957; scale 12: 0.935 / 0.957 (scale 3 kept)"
-"""The rest of the embedding-scale measurement quoted in the model card."""
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
 
 
@@ -180,7 +178,6 @@ def _write_card(
         best_c=best_c,
         sentence_c=SENTENCE_C,
         embed_scale=EMBED_SCALE,
-        embed_grid=EMBED_GRID_NOTE,
         hash_bits=HASH_BITS,
         sentence_bits=SENTENCE_BITS,
         threshold=THRESHOLD,

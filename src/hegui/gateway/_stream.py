@@ -76,8 +76,9 @@ class StreamGuard:
         self._released = 0
         self._checked = 0
         self._whole_checked = False
-        self._held_at: int | None = None  # text length when a block on an unfinished sentence
-        self._held_start = 0  # where the held check's text started; the re-check starts there
+        # While a block on an unfinished sentence is held: (text length at the block, where
+        # the blocked check's text started; the re-check starts there too).
+        self._held: tuple[int, int] | None = None
         self.checks = 0
         self.last_verdict: Verdict | None = None
 
@@ -90,8 +91,8 @@ class StreamGuard:
         """Add ``piece``; check when enough new text has arrived, or when the text first grows
         past the window (so the first token waits for the window, not also for the interval)."""
         self.text += piece
-        if self._held_at is not None:
-            return await self._recheck_held(piece)
+        if self._held is not None:
+            return await self._recheck_held(piece, *self._held)
         due = len(self.text) - self._checked >= self.settings.check_every_chars
         window = self.settings.window_chars
         first_release = self._released == 0 and self._checked <= window < len(self.text)
@@ -99,22 +100,21 @@ class StreamGuard:
             return StreamStep("")
         return await self._check_and_release(final=False)
 
-    async def _recheck_held(self, piece: str) -> StreamStep:
+    async def _recheck_held(self, piece: str, held_at: int, start: int) -> StreamStep:
         """While a classifier's block on an unfinished sentence is held: once a sentence ends
         (or the wait is over), check the text up to that end; release nothing before."""
-        assert self._held_at is not None
-        waited_out = len(self.text) - self._held_at >= HOLD_MAX_CHARS
+        waited_out = len(self.text) - held_at >= HOLD_MAX_CHARS
         end = _last_sentence_end(self.text, len(self.text) - len(piece))
         if end is None and not waited_out:
             return StreamStep("")
-        self._held_at = None
+        self._held = None
         upto = None if waited_out else end
-        return await self._check_and_release(False, upto, may_hold=False, start=self._held_start)
+        return await self._check_and_release(False, upto, may_hold=False, start=start)
 
     async def finish(self) -> StreamStep:
         """The answer is complete: check it whole (unless the last check already read all of
         it) and release the rest."""
-        if self._held_at is None and self._whole_checked and self._checked == len(self.text):
+        if self._held is None and self._whole_checked and self._checked == len(self.text):
             return StreamStep(self._release_to(len(self.text)))
         return await self._check_and_release(final=True)
 
@@ -142,8 +142,7 @@ class StreamGuard:
         self._checked = checked_end
         if verdict.decision is Decision.BLOCK:
             if not final and may_hold and self._unfinished_judgement(verdict):
-                self._held_at = len(self.text)
-                self._held_start = start
+                self._held = (len(self.text), start)
                 return StreamStep("")
             return StreamStep("", verdict)
         if final:

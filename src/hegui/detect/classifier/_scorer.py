@@ -43,8 +43,7 @@ class HeadClassifier(ABC):
         selects whether the per-script shift applies (prompts)."""
         started = time.perf_counter()
         shift = self._heads.shift_for(text, role.value)
-        scores = self._heads.label_scores(self._matrix(text), shift)
-        scores = scores.max(axis=0)
+        scores = self._heads.label_scores(self._matrix(text), shift).max(axis=0)
         return self._result(scores, (time.perf_counter() - started) * 1000)
 
     def _result(self, scores: Any, elapsed_ms: float) -> DetectorResult:

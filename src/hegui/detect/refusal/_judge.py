@@ -31,10 +31,9 @@ from hegui.errors import HeguiError
 RefusalKind = Literal["full", "partial", "none"]
 CLASSES: tuple[RefusalKind, ...] = ("none", "partial", "full")
 WEIGHTS_NAME = "refusal"
-EMBED_MODEL = MODEL
 EMBED_CHARS = TRAIN_CHARS
 """How many of the answer's first and of its last characters are embedded."""
-EMBED_INFO = {"model": EMBED_MODEL, "chars": EMBED_CHARS, "parts": ["first", "last"]}
+EMBED_INFO = {"model": MODEL, "chars": EMBED_CHARS, "parts": ["first", "last"]}
 
 
 def answer_embedding(response: str) -> npt.NDArray[np.float32]:
