@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
-from design import Design, with_summary
+from design import Design, refusing_sentence_embeddings, with_summary
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
@@ -21,15 +21,20 @@ from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
 EMBED_SCALE = 3.0
-"""The e5 columns are the embedding times this (L2 penalty shared with the other features)."""
+"""The e5 columns of the first and last characters are the embedding times this (L2 penalty
+shared with the other features)."""
+SENTENCE_EMBED_SCALE = 2.0
+"""The same for the most refusing sentence's embedding."""
 FloatArray = npt.NDArray[np.float64]
 
 
 def answer_matrix(design: Design, sentence_probs: FloatArray) -> sparse.csr_matrix:
-    """The answer features with the sentence summary filled in and the e5 columns stacked on."""
+    """The answer features with the sentence summary filled in and the e5 columns stacked on
+    (first and last characters, then the most refusing sentence under ``sentence_probs``)."""
     x = with_summary(design, sentence_probs)
     e5 = sparse.csr_matrix(design.embeddings.astype(np.float64) * EMBED_SCALE)
-    return sparse.hstack([x, e5], format="csr")
+    refusing = refusing_sentence_embeddings(design, sentence_probs).astype(np.float64)
+    return sparse.hstack([x, e5, sparse.csr_matrix(refusing * SENTENCE_EMBED_SCALE)], format="csr")
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:

@@ -2,8 +2,10 @@
 
 The answer matrix leaves the sentence summary columns empty: they depend on which sentence
 model scored the sentences, and training fills them in per fit (:func:`with_summary`). The
-answers' e5 embeddings are kept beside it (cached in ``.cache/embeddings``, as the detectors'
-are) and stacked on by the fits.
+e5 embeddings of the answers' first and last characters are kept beside it (cached in
+``.cache/embeddings``, as the detectors' are) and stacked on by the fits; so is the embedding
+of each answer's most refusing sentence, which also depends on the sentence model
+(:func:`refusing_sentence_embeddings`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from scipy import sparse
 from hegui.detect.classifier._embedding import embed_cached
 from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
-from hegui.detect.refusal._judge import EMBED_CHARS
+from hegui.detect.refusal._judge import EMBED_CHARS, most_refusing
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
 from hegui.detect.refusal._text import sentences, voice
 
@@ -38,7 +40,9 @@ class Design:
     sentences: sparse.csr_matrix  # (sentences, groups + 2**sentence_bits)
     owner: IntArray  # (sentences,): the pair each sentence belongs to
     sentence_bits: int
-    embeddings: npt.NDArray[np.float32]  # (pairs, 768): answer_embedding of each answer
+    embeddings: npt.NDArray[np.float32]  # (pairs, 768): e5 of each answer's first, last chars
+    sentence_texts: list[str]  # (sentences,): the text of each sentence row
+    cache: Path  # the embedding cache folder
 
     @property
     def writers(self) -> npt.NDArray[np.str_]:
@@ -64,10 +68,12 @@ def build(
     answers = _sparse([featurize(p.prompt, p.response, cues, layout) for p in pairs], layout.size)
     rows: list[dict[int, float]] = []
     owner: list[int] = []
+    texts: list[str] = []
     for i, pair in enumerate(pairs):
         for sentence in sentences(voice(pair.response)[1]):
             rows.append(sentence_features(sentence, cues, sentence_bits))
             owner.append(i)
+            texts.append(sentence)
     width = len(cues.names) + (1 << sentence_bits)
     responses = [p.response for p in pairs]
     embeddings = np.hstack(
@@ -84,7 +90,22 @@ def build(
         np.array(owner, dtype=np.int64),
         sentence_bits,
         embeddings,
+        texts,
+        cache,
     )
+
+
+def refusing_sentence_embeddings(
+    design: Design, sentence_probs: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float32]:
+    """(pairs, 384): the e5 embedding of each answer's most refusing sentence under
+    ``sentence_probs`` (what the judge embeds at run time, see ``answer_embedding``)."""
+    bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
+    chosen = [
+        most_refusing(design.sentence_texts[a:b], list(sentence_probs[a:b]))
+        for a, b in pairwise(bounds)
+    ]
+    return embed_cached([c[:EMBED_CHARS] for c in chosen], design.cache)
 
 
 def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:

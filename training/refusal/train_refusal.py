@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 from crossval import (  # noqa: E402
     EMBED_SCALE,
     SENTENCE_C,
+    SENTENCE_EMBED_SCALE,
     SentenceScores,
     fit_final,
     labels,
@@ -38,8 +39,14 @@ from crossval import (  # noqa: E402
 from design import Design, build  # noqa: E402
 from readers import DATASETS, HAND_WRITTEN, ROOT, read_all_sources  # noqa: E402
 
+from hegui.detect.classifier._embedding import DIM  # noqa: E402
 from hegui.detect.refusal._cues import default_cues  # noqa: E402
-from hegui.detect.refusal._judge import CLASSES, RefusalModel, save_model  # noqa: E402
+from hegui.detect.refusal._judge import (  # noqa: E402
+    CLASSES,
+    EMBED_PARTS,
+    RefusalModel,
+    save_model,
+)
 from hegui.detect.refusal._sentences import SentenceModel  # noqa: E402
 
 HASH_BITS = 14
@@ -101,11 +108,13 @@ def _to_model(
 ) -> RefusalModel:
     size = design.layout.size
     weights = np.zeros((size, len(CLASSES)))
-    embedding = np.zeros((design.embeddings.shape[1], len(CLASSES)))
+    embedding = np.zeros((len(EMBED_PARTS) * DIM, len(CLASSES)))
+    # the fits saw each part times its scale; the judge multiplies the plain embedding
+    scale = np.repeat([EMBED_SCALE, EMBED_SCALE, SENTENCE_EMBED_SCALE], DIM)
     bias = np.zeros(len(CLASSES))
     for k, cls in enumerate(answers.classes_):
         weights[:, cls] = answers.coef_[k][:size]
-        embedding[:, cls] = answers.coef_[k][size:] * EMBED_SCALE
+        embedding[:, cls] = answers.coef_[k][size:] * scale
         bias[cls] = answers.intercept_[k]
     sentences = SentenceModel(
         sentence.coef_[0].astype(np.float32).astype(np.float64),
@@ -150,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "C": best_c,
             "sentence_C": SENTENCE_C,
             "embed_scale": EMBED_SCALE,
+            "sentence_embed_scale": SENTENCE_EMBED_SCALE,
             "train_rows": len(pairs),
             "cue_version": cues.version,
         },
@@ -178,6 +188,7 @@ def _write_card(
         best_c=best_c,
         sentence_c=SENTENCE_C,
         embed_scale=EMBED_SCALE,
+        sentence_embed_scale=SENTENCE_EMBED_SCALE,
         hash_bits=HASH_BITS,
         sentence_bits=SENTENCE_BITS,
         threshold=THRESHOLD,
