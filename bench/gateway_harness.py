@@ -190,6 +190,8 @@ class Reply:
     error: str | None = None
     arrivals: list[tuple[float, int]] = field(default_factory=list)
     """For a stream: (ms since the request was sent, characters of content received so far)."""
+    sent_at: float = 0.0
+    """``time.perf_counter()`` when the request was sent."""
 
 
 @dataclass
@@ -257,6 +259,7 @@ async def _send(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) 
                 hegui,
                 None,
                 arrivals,
+                started,
             )
     except (TimeoutError, aiohttp.ClientError, ValueError) as err:
         elapsed = (time.perf_counter() - started) * 1000

@@ -38,6 +38,9 @@ class StreamRecord:
     """How far one recorded stream got."""
 
     total_chars: int
+    received_at: float
+    """``time.perf_counter()`` when the request arrived: on Linux the system-wide monotonic
+    clock, so the load generator can subtract its own send time (same machine)."""
     sent_chars: int = 0
     completed: bool = False
     cut: bool = False
@@ -60,6 +63,7 @@ def build_app(chunk_chars: int, chunk_delay_ms: float) -> Starlette:
     first_answer = next(iter(SAFE_ANSWERS))
 
     async def chat(request: Request) -> Response:
+        received_at = time.perf_counter()
         body = await request.json()
         meta = body.get("metadata") or {}
         try:
@@ -91,7 +95,7 @@ def build_app(chunk_chars: int, chunk_delay_ms: float) -> Starlette:
             )
         size = int(meta.get("chunk_chars", chunk_chars))
         delay = float(meta.get("chunk_delay_ms", chunk_delay_ms)) / 1000
-        record = StreamRecord(len(text))
+        record = StreamRecord(len(text), received_at)
         if "stream_id" in meta:
             streams[str(meta["stream_id"])] = record
 

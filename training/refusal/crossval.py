@@ -25,16 +25,20 @@ EMBED_SCALE = 3.0
 shared with the other features)."""
 SENTENCE_EMBED_SCALE = 2.0
 """The same for the most refusing sentence's embedding."""
+SCALES = (EMBED_SCALE, SENTENCE_EMBED_SCALE)
 FloatArray = npt.NDArray[np.float64]
 
 
-def answer_matrix(design: Design, sentence_probs: FloatArray) -> sparse.csr_matrix:
+def answer_matrix(
+    design: Design, sentence_probs: FloatArray, scales: tuple[float, float] = SCALES
+) -> sparse.csr_matrix:
     """The answer features with the sentence summary filled in and the e5 columns stacked on
-    (first and last characters, then the most refusing sentence under ``sentence_probs``)."""
+    (first and last characters, then the most refusing sentence under ``sentence_probs``),
+    each times its scale in ``scales`` (0 leaves a part out: its columns are all zero)."""
     x = with_summary(design, sentence_probs)
-    e5 = sparse.csr_matrix(design.embeddings.astype(np.float64) * EMBED_SCALE)
+    e5 = sparse.csr_matrix(design.embeddings.astype(np.float64) * scales[0])
     refusing = refusing_sentence_embeddings(design, sentence_probs).astype(np.float64)
-    return sparse.hstack([x, e5, sparse.csr_matrix(refusing * SENTENCE_EMBED_SCALE)], format="csr")
+    return sparse.hstack([x, e5, sparse.csr_matrix(refusing * scales[1])], format="csr")
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
@@ -96,10 +100,13 @@ def labels(design: Design) -> npt.NDArray[np.int64]:
 
 
 def leave_one_writer_out(
-    design: Design, scores: SentenceScores, c_grid: Iterable[float]
+    design: Design,
+    scores: SentenceScores,
+    c_grid: Iterable[float],
+    scales: tuple[float, float] = SCALES,
 ) -> dict[float, FloatArray]:
     """Per C: class probabilities (pairs x 3, ``CLASSES`` order), each from a fit without
-    the pair's writer."""
+    the pair's writer (``scales``: see :func:`answer_matrix`)."""
     y = labels(design)
     writers = sorted(set(scores.writers))
     grid = list(c_grid)
@@ -111,7 +118,7 @@ def leave_one_writer_out(
             scores.out_of_writer(others, frozenset({writer}))
             + scores.without(frozenset({writer})) * test[design.owner]
         )
-        x = answer_matrix(design, sentence)
+        x = answer_matrix(design, sentence, scales)
         for c in grid:
             model = fit_answers(x[~test], y[~test], c)
             out[c][np.ix_(test, model.classes_)] = model.predict_proba(x[test])

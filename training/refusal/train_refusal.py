@@ -86,6 +86,15 @@ def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[
     return float(np.mean(refusal[mask] == (y[mask] != 0)))
 
 
+def pooled_accuracy(design: Design, probs: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Refusal accuracy (en, zh) over the pooled hand-written writers' pairs."""
+    groups = _groups(design)
+    en, zh = (
+        _accuracy(design, probs, groups[("hand-written, pooled", lang)]) for lang in ("en", "zh")
+    )
+    return en, zh
+
+
 def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
     """Markdown rows: per writer and language, refusal and kind accuracy out of writer."""
     y = labels(design)
@@ -140,14 +149,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     design = build(pairs, cues, HASH_BITS, SENTENCE_BITS, ROOT / ".cache" / "embeddings")
     scores = SentenceScores(design)
     by_c = leave_one_writer_out(design, scores, C_GRID)
-    pooled = {
-        c: [
-            _accuracy(design, probs, mask)
-            for (w, _), mask in _groups(design).items()
-            if w == "hand-written, pooled"
-        ]
-        for c, probs in by_c.items()
-    }
+    pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
     answers, sentence = fit_final(design, scores, best_c)
