@@ -34,11 +34,14 @@ def answer_matrix(
 ) -> sparse.csr_matrix:
     """The answer features with the sentence summary filled in and the e5 columns stacked on
     (first and last characters, then the most refusing sentence under ``sentence_probs``),
-    each times its scale in ``scales`` (0 leaves a part out: its columns are all zero)."""
-    x = with_summary(design, sentence_probs)
-    e5 = sparse.csr_matrix(design.embeddings.astype(np.float64) * scales[0])
-    refusing = refusing_sentence_embeddings(design, sentence_probs).astype(np.float64)
-    return sparse.hstack([x, e5, sparse.csr_matrix(refusing * scales[1])], format="csr")
+    each times its scale in ``scales`` (0 leaves a part out)."""
+    blocks = [with_summary(design, sentence_probs)]
+    if scales[0]:
+        blocks.append(sparse.csr_matrix(design.embeddings.astype(np.float64) * scales[0]))
+    if scales[1]:
+        refusing = refusing_sentence_embeddings(design, sentence_probs).astype(np.float64)
+        blocks.append(sparse.csr_matrix(refusing * scales[1]))
+    return sparse.hstack(blocks, format="csr")
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
