@@ -17,6 +17,7 @@ from design import Design, refusing_sentence_embeddings, with_summary
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
+from hegui.detect.classifier._embedding import DIM
 from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
@@ -27,6 +28,13 @@ SENTENCE_EMBED_SCALE = 2.0
 """The same for the most refusing sentence's embedding."""
 SCALES = (EMBED_SCALE, SENTENCE_EMBED_SCALE)
 FloatArray = npt.NDArray[np.float64]
+
+
+def embedding_column_scales(scales: tuple[float, float] = SCALES) -> FloatArray:
+    """The factor of each e5 column :func:`answer_matrix` stacks (first and last characters,
+    then the most refusing sentence; ``EMBED_PARTS`` order), to undo it in shipped weights."""
+    first_last, sentence = scales
+    return np.repeat([first_last, first_last, sentence], DIM).astype(np.float64)
 
 
 def answer_matrix(

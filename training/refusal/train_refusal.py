@@ -32,6 +32,7 @@ from crossval import (  # noqa: E402
     SENTENCE_C,
     SENTENCE_EMBED_SCALE,
     SentenceScores,
+    embedding_column_scales,
     fit_final,
     labels,
     leave_one_writer_out,
@@ -119,7 +120,7 @@ def _to_model(
     weights = np.zeros((size, len(CLASSES)))
     embedding = np.zeros((len(EMBED_PARTS) * DIM, len(CLASSES)))
     # the fits saw each part times its scale; the judge multiplies the plain embedding
-    scale = np.repeat([EMBED_SCALE, EMBED_SCALE, SENTENCE_EMBED_SCALE], DIM)
+    scale = embedding_column_scales()
     bias = np.zeros(len(CLASSES))
     for k, cls in enumerate(answers.classes_):
         weights[:, cls] = answers.coef_[k][:size]

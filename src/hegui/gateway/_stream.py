@@ -45,11 +45,11 @@ from hegui.gateway._config import StreamSettings
 Check = Callable[[str], Awaitable[Verdict]]
 
 MAX_WORD_CHARS = 32
+"""How far a check's start moves back to reach the start of a word (a longer run of letters,
+a URL say, is cut where the overlap ends)."""
 HOLD_MAX_CHARS = 200
 """How far past a classifier's block on an unfinished sentence the guard waits for it to end."""
 SENTENCE_ENDS = frozenset(".!?。！？…\n")
-"""How far a check's start moves back to reach the start of a word (a longer run of letters,
-a URL say, is cut where the overlap ends)."""
 
 
 @dataclass

@@ -42,13 +42,14 @@ EMBED_INFO = {"model": MODEL, "chars": EMBED_CHARS, "parts": list(EMBED_PARTS)}
 
 def answer_embedding(response: str, refusing_sentence: str) -> npt.NDArray[np.float32]:
     """``[e5(first EMBED_CHARS characters) | e5(last EMBED_CHARS characters) |
-    e5(refusing_sentence)]`` (3 x 384 values; the first two are the same vector when the
-    answer is no longer than ``EMBED_CHARS``). The sentence is embedded on its own: batched
-    with the long parts it would be padded to their length."""
+    e5(refusing_sentence)]`` (3 x 384 values). A part whose text equals the first part's (a
+    short answer, a one-sentence answer) reuses its vector. The sentence is embedded on its
+    own: batched with the long parts it would be padded to their length."""
     first, last = response[:EMBED_CHARS], response[-EMBED_CHARS:]
+    sentence = refusing_sentence[:EMBED_CHARS]
     vectors = embed([first] if first == last else [first, last])
-    sentence = embed([refusing_sentence[:EMBED_CHARS]])
-    return np.concatenate([vectors[0], vectors[-1], sentence[0]])
+    sentence_vector = vectors[0] if sentence == first else embed([sentence])[0]
+    return np.concatenate([vectors[0], vectors[-1], sentence_vector])
 
 
 def most_refusing(sentence_texts: list[str], scores: list[float]) -> str:
