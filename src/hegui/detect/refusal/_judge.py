@@ -9,8 +9,8 @@ the embedding carries what an answer *does* (declines, redirects, explains) in w
 training pairs never used; the last characters catch a refusal after a long friendly preamble,
 and the sentence's own embedding a decline of one short sentence inside a long helpful answer
 (the declined part of a partial answer), which the 400 characters around it dilute. It costs
-two or three e5 passes per answer (the sentence's is short); weights trained without
-embeddings skip them.
+one to three e5 passes per answer (the sentence's is short; a part whose text equals the first
+part's reuses its vector); weights trained without embeddings skip them.
 """
 
 from __future__ import annotations
