@@ -13,6 +13,8 @@ as shipped measures that separately).
   compared with the hold-back window in time: how long after its first character the upstream
   has sent ``window_chars`` more (the first character may leave only then), measured on the
   direct streams of the same run. Their difference is what checking and proxying add.
+* The same at the default cell with one stream at a time: the floor of what checking and
+  proxying add, without requests queueing behind each other on the gateway's event loop.
 * Checks and gateway CPU per answer, from the audit records and the gateway process's CPU time.
 * Unsafe suite: scripted streams (bench/gateway_texts.py) that turn unsafe midway with a span
   from the keyword library; for each, the characters of the span that reached the client, and
@@ -86,10 +88,16 @@ def ttfts(replies: list[Reply]) -> list[float]:
 
 
 def safe_streams(
-    base: str, answers: list[str], n: int, key: str, tag: str | None = None
+    base: str,
+    answers: list[str],
+    n: int,
+    key: str,
+    tag: str | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> tuple[list[Reply], float]:
-    """``n`` streams of ``answers`` (cycled); returns the replies and the wall time. With
-    ``tag``, stream ``i`` carries the upstream stream id ``tag-i`` (see :func:`upstream_called`)."""
+    """``n`` streams of ``answers`` (cycled), ``concurrency`` at a time; returns the replies and
+    the wall time. With ``tag``, stream ``i`` carries the upstream stream id ``tag-i`` (see
+    :func:`upstream_called`)."""
     bodies = [
         stream_body(
             answers[i % len(answers)],
@@ -98,19 +106,20 @@ def safe_streams(
         )
         for i in range(n)
     ]
-    result = closed_loop(base, bodies, CONCURRENCY, key)
+    result = closed_loop(base, bodies, concurrency, key)
     return result.replies, result.wall_s
 
 
 def upstream_called(up: Service, replies: list[Reply], tag: str) -> float:
     """Median ms from sending a request to the upstream receiving it (the upstream records the
-    moment on the same monotonic clock): through the gateway, the prompt check and the hop."""
+    moment on the same monotonic clock): through the gateway, the prompt check and the hop.
+    NaN when no stream completed."""
     delays = []
     for i, reply in enumerate(replies):
         record = httpx.get(f"{up.url}/bench/streams/{tag}-{i}").json()
         if reply.finish_reason == "stop" and "received_at" in record:
             delays.append((record["received_at"] - reply.sent_at) * 1000)
-    return median(delays)
+    return median(delays) if delays else float("nan")
 
 
 def grid_cell(
@@ -136,6 +145,28 @@ def grid_cell(
         "n": n,
         "checks_per_answer": median(checks) if checks else None,
         "cpu_ms_per_answer": round(cpu_ms, 2),
+    }
+
+
+def one_at_a_time(
+    gw: Service, up: Service, answers: list[str], n: int, run: int
+) -> dict[str, float]:
+    """The default cell with one stream at a time (no queueing behind other requests): the
+    floor of what checking and proxying add. Direct and gateway streams of the same run."""
+    key = cell_key(DEFAULT_CELL)
+    direct, _ = safe_streams(up.url, answers, n, key, f"single-direct-run{run}", 1)
+    through, _ = safe_streams(gw.url, answers, n, key, f"single-gw-run{run}", 1)
+    window = median([t for r in direct if (t := time_to_chars(r, DEFAULT_CELL[0] + 1)) is not None])
+    added = median(ttfts(through)) - median(ttfts(direct))
+    before = upstream_called(up, through, f"single-gw-run{run}") - upstream_called(
+        up, direct, f"single-direct-run{run}"
+    )
+    return {
+        "n": n,
+        "added_ttft_ms": added,
+        "upstream_ms_to_window": window,
+        "added_beyond_window_ms": added - window,
+        "before_upstream_ms": before,
     }
 
 
@@ -265,6 +296,7 @@ def measure(
         }
         for cell in cells:
             row["cells"][cell_label(cell)] = grid_cell(gw, up, db, passing, n, cell, run)
+        row["one_at_a_time"] = one_at_a_time(gw, up, passing, max(2, n // 2), run)
         per_run.append(row)
         print(row, flush=True)
     out["per_run"] = per_run
@@ -322,6 +354,14 @@ def measure(
             "completed": sum(c["completed"] for c in cell_runs),
             "n": sum(c["n"] for c in cell_runs),
         }
+    singles = [r["one_at_a_time"] for r in per_run]
+    out["one_at_a_time"] = {
+        k: round(median([single[k] for single in singles]), 1)
+        for k in ("added_ttft_ms", "upstream_ms_to_window", "added_beyond_window_ms")
+    } | {
+        "before_upstream_ms": round(median([x["before_upstream_ms"] for x in singles]), 2),
+        "n_per_run": singles[0]["n"],
+    }
     cpu = gw.cpu_seconds()
     shipped, _ = safe_streams(gw.url, passing, shipped_n, "sk-shipped")
     shipped_cpu = (gw.cpu_seconds() - cpu) * 1000 / shipped_n
@@ -378,7 +418,17 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {cell['cpu_ms_per_answer']} | {cell['completed']}/{cell['n']} |"
         )
     shipped = results["shipped"]
+    single = results["one_at_a_time"]
     lines += [
+        "",
+        f"One stream at a time ({cell_label(DEFAULT_CELL)}, {single['n_per_run']} streams per"
+        f" run, medians over the runs): added TTFT {single['added_ttft_ms']} ms against a"
+        f" hold-back window of {single['upstream_ms_to_window']} ms, i.e."
+        f" {single['added_beyond_window_ms']} ms beyond it, of which"
+        f" {single['before_upstream_ms']} ms before the upstream is called (the prompt check and"
+        " the extra hop, which a blocked prompt must never skip). With"
+        f" {results['concurrency']} streams arriving together, the rest of the grid's excess is"
+        " requests waiting their turn on the gateway's event loop.",
         "",
         "The guard releases text only after a check, up to ``window_chars`` behind the newest"
         " character; 'first release at char' is how much of the upstream's text had arrived"
