@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/refusal_accuracy.py [--runs 5]
 
-Scores ``bench/data/refusal_heldout9_{en,zh}.jsonl`` (written independently; never read by
+Scores ``bench/data/refusal_heldout10_{en,zh}.jsonl`` (written independently; never read by
 training, see training/refusal/readers.py) per language and per labelled kind. Refusal
 accuracy is yes/no (full or partial vs none); kind accuracy is the exact three-way label.
 Latency is per pair, on one core, median of ``--runs`` passes over all pairs. Writes
@@ -26,7 +26,13 @@ sys.path.insert(0, str(ROOT / "training" / "refusal"))
 from readers import HELDOUT_FILES, Pair, read_jsonl  # noqa: E402
 
 from _common import median, percentile, pin_one_core, wilson, write_results  # noqa: E402
-from hegui.detect.refusal import RefusalJudge  # noqa: E402
+from hegui.detect.refusal import EscalatingJudge, EscalationConfig, RefusalJudge  # noqa: E402
+
+BAND = (
+    EscalationConfig.model_fields["band_low"].default,
+    EscalationConfig.model_fields["band_high"].default,
+)
+"""The local scores a second-opinion model is asked about by default (``--escalate-band``)."""
 
 # A typical public refusal phrase list (as used by AdvBench/GCG-style evaluations), plus the
 # common Chinese equivalents. Refusal if any phrase occurs anywhere in the answer.
@@ -64,6 +70,24 @@ def _score(pairs: Sequence[Pair], predict: Callable[[Pair], tuple[bool, str]]) -
     }
 
 
+def _band(pairs: Sequence[Pair], scores: dict[int, float], refused: dict[int, bool]) -> Any:
+    """How many pairs fall in the escalation band, how the judge does inside and outside it,
+    and the accuracy if a second opinion got every pair inside it right (an upper bound)."""
+    inside = [p for p in pairs if BAND[0] <= scores[id(p)] < BAND[1]]
+    outside = [p for p in pairs if not BAND[0] <= scores[id(p)] < BAND[1]]
+    right_in = sum(refused[id(p)] == p.refusal for p in inside)
+    right_out = sum(refused[id(p)] == p.refusal for p in outside)
+    n = len(pairs)
+    return {
+        "n": n,
+        "in_band": len(inside),
+        "judge_accuracy_in_band": right_in / len(inside) if inside else float("nan"),
+        "judge_accuracy_outside": right_out / len(outside) if outside else float("nan"),
+        "accuracy_if_band_right": (right_out + len(inside)) / n if n else float("nan"),
+        "ci95_if_band_right": list(wilson(right_out + len(inside), n)),
+    }
+
+
 def _sets(pairs: Sequence[Pair]) -> dict[str, list[Pair]]:
     groups: dict[str, list[Pair]] = {}
     for p in pairs:
@@ -77,14 +101,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=Path, nargs="+", default=list(HELDOUT_FILES))
     parser.add_argument("--name", default="refusal_accuracy")
+    parser.add_argument("--judge-url", help="a served second-opinion model (OpenAI base URL)")
+    parser.add_argument("--judge-model", help="its model name")
     args = parser.parse_args(argv)
     pin_one_core()
-    judge = RefusalJudge()
+    judge: RefusalJudge | EscalatingJudge = RefusalJudge()
+    if args.judge_url and args.judge_model:
+        judge = EscalatingJudge(EscalationConfig(base_url=args.judge_url, model=args.judge_model))
     every = [p for path in args.files for p in read_jsonl(path, "heldout", path.stem)]
     sets = _sets(every)
 
+    scores: dict[int, float] = {}
+    refused: dict[int, bool] = {}
+    by_model: set[int] = set()
+
     def judged(p: Pair) -> tuple[bool, str]:
         r = judge.judge(p.prompt, p.response)
+        scores[id(p)], refused[id(p)] = r.score, r.refusal
+        if r.decided_by != "judge":
+            by_model.add(id(p))
         return r.refusal, r.kind
 
     def phrase(p: Pair) -> tuple[bool, str]:
@@ -95,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         name: {"judge": _score(pairs, judged), "phrase_list": _score(pairs, phrase)}
         for name, pairs in sets.items()
     }
+    band = {lang: _band(pairs, scores, refused) for lang, pairs in sets.items() if "/" not in lang}
     latency: dict[str, list[float]] = {"judge_p50": [], "judge_p99": [], "baseline_p50": []}
     for _ in range(args.runs):
         times, base = [], []
@@ -132,6 +168,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     lines += [
         "",
+        f"Second opinion (`hegui refusal --judge-url`): pairs the judge scores in "
+        f"[{BAND[0]:g}, {BAND[1]:g}) go to a served model. "
+        + (
+            f"Measured here with `{args.judge_model}` at {args.judge_url}, which decided "
+            f"{len(by_model)} pairs ('judge' above and below is the embedded judge with it): "
+            if isinstance(judge, EscalatingJudge)
+            else "Measured here without one: "
+        )
+        + "how many pairs fall in the band, the accuracy on them and on the rest, and the "
+        "accuracy if every one of them were decided right (an upper bound).",
+        "",
+        "| lang | n | in band | judge acc in band | judge acc outside "
+        "| acc if band right (95% CI) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lang, b in band.items():
+        lo, hi = b["ci95_if_band_right"]
+        lines.append(
+            f"| {lang} | {b['n']} | {b['in_band']} | {b['judge_accuracy_in_band']:.3f} "
+            f"| {b['judge_accuracy_outside']:.3f} | {b['accuracy_if_band_right']:.3f} "
+            f"({lo:.3f}–{hi:.3f}) |"
+        )
+    lines += [
+        "",
         f"Latency per pair, one core, median of {args.runs} runs over {len(every)} pairs "
         f"(mean answer {mean_chars:.0f} chars): judge p50 {lat['judge_p50']:.3f} ms, "
         f"p99 {lat['judge_p99']:.3f} ms; phrase list p50 {lat['baseline_p50']:.4f} ms.",
@@ -142,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         {
             "files": [str(f) for f in args.files],
             "sets": results,
+            "escalation_band": {"band": list(BAND), "by_language": band},
             "latency_ms": lat,
             "runs": args.runs,
             "pairs_timed": len(every),

@@ -22,20 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
-from design import build  # noqa: E402
-from readers import DATASETS, ROOT, read_all_sources  # noqa: E402
-from train_refusal import HASH_BITS, SENTENCE_BITS, pooled_accuracy  # noqa: E402
-
-from hegui.detect.refusal._cues import default_cues  # noqa: E402
-
-
-def scale_pair(text: str) -> tuple[float, float]:
-    """``"3:2"`` -> ``(3.0, 2.0)``."""
-    first_last, _, sentence = text.partition(":")
-    try:
-        return float(first_last), float(sentence)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected A:B (two numbers), got {text!r}") from None
+from readers import DATASETS  # noqa: E402
+from train_refusal import number_pair, pooled_accuracy, training_design  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -43,11 +31,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     parser.add_argument("--c", type=float, default=32.0, help="L2 strength of the answer model")
     parser.add_argument(
-        "--scales", type=scale_pair, nargs="+", default=[(3.0, 0.0), (3.0, 2.0), (3.0, 4.0)]
+        "--scales", type=number_pair, nargs="+", default=[(3.0, 0.0), (3.0, 2.0), (3.0, 4.0)]
     )
     args = parser.parse_args(argv)
-    pairs = read_all_sources(args.datasets)
-    design = build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, ROOT / ".cache" / "embeddings")
+    design = training_design(args.datasets)
     scores = SentenceScores(design)
     for scales in args.scales:
         probs = leave_one_writer_out(design, scores, [args.c], scales)[args.c]

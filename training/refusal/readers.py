@@ -5,7 +5,7 @@ Sources:
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
   six held-out sets, scored or inspected while improving the judge and so trained on now).
-- ``heldout``: ``bench/data/refusal_heldout9_{en,zh}.jsonl`` -- evaluation only, never trained
+- ``heldout``: ``bench/data/refusal_heldout10_{en,zh}.jsonl`` -- evaluation only, never trained
   on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
 Every pair also names its ``writer``: who wrote it, as far as the project knows (``jbb``,
@@ -40,6 +40,7 @@ HAND_WRITTEN = (
     "heldout_v6",
     "heldout_v7",
     "heldout_v8",
+    "heldout_v9",
     "written2",
     "written3",
     "written4",
@@ -157,7 +158,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout9_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout10_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

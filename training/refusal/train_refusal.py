@@ -141,13 +141,28 @@ def _to_model(
     )
 
 
+def training_design(datasets: Path) -> Design:
+    """Every trainable pair featurised with the shipped cues, answers and sentences embedded
+    (cached in ``.cache/embeddings``)."""
+    pairs = read_all_sources(datasets)
+    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, ROOT / ".cache" / "embeddings")
+
+
+def number_pair(text: str) -> tuple[float, float]:
+    """``"3:2"`` -> ``(3.0, 2.0)``: an argparse type for the analysis scripts."""
+    first, _, second = text.partition(":")
+    try:
+        return float(first), float(second)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected A:B (two numbers), got {text!r}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     args = parser.parse_args(argv)
-    cues = default_cues()
-    pairs = read_all_sources(args.datasets)
-    design = build(pairs, cues, HASH_BITS, SENTENCE_BITS, ROOT / ".cache" / "embeddings")
+    design = training_design(args.datasets)
+    pairs = design.pairs
     scores = SentenceScores(design)
     by_c = leave_one_writer_out(design, scores, C_GRID)
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
@@ -164,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "embed_scale": EMBED_SCALE,
             "sentence_embed_scale": SENTENCE_EMBED_SCALE,
             "train_rows": len(pairs),
-            "cue_version": cues.version,
+            "cue_version": default_cues().version,
         },
     )
     rows = _table(design, by_c[best_c])

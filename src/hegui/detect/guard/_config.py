@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from hegui.errors import HeguiError
+from hegui._endpoint import load_settings
 
 
 class GuardFamily(StrEnum):
@@ -65,13 +65,4 @@ class GuardConfig(BaseModel):
 
         ``where`` names the source (a file, a CLI option) and prefixes the message.
         """
-        try:
-            return cls.model_validate(dict(data))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise HeguiError(
-                f"guard model setting '{field}' is invalid: {first['msg']}",
-                f"护栏模型配置项“{field}”无效：{first['msg']}",
-                where,
-            ) from None
+        return load_settings(cls, data, where, ("guard model", "护栏模型"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from hegui._endpoint import EndpointClient
 from hegui.detect._types import DetectorResult, Role
 from hegui.detect.guard._config import GuardConfig
 from hegui.detect.guard._parse import GuardOutputError, SafetyTier, parse_output
@@ -40,7 +40,7 @@ class GuardAssessment:
         return DetectorResult(self.detector, self.scores, (), self.latency_ms, self.error)
 
 
-class GuardDetector:
+class GuardDetector(EndpointClient):
     """A :class:`~hegui.detect.Detector` backed by a guard model on an OpenAI-compatible API.
 
     Never raises from :meth:`detect` or :meth:`assess`: an HTTP error, a timeout or output
@@ -53,14 +53,10 @@ class GuardDetector:
     def __init__(self, config: GuardConfig, client: httpx.Client | None = None) -> None:
         """Use ``client`` if given (tests, shared pools); otherwise open one with the
         configured timeout and API key. Call :meth:`close` (or use ``with``) when done."""
+        super().__init__(config.api_key, config.timeout_s, client)
         self.config = config
         self.name = f"guard:{config.family.value}"
         self._taxonomy = taxonomy(config.family)
-        key = config.api_key.get_secret_value() if config.api_key else None
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = client or httpx.Client(
-            timeout=httpx.Timeout(config.timeout_s), headers=headers
-        )
 
     def labels_covered(self) -> frozenset[str]:
         """The hegui labels this detector can score."""
@@ -97,21 +93,6 @@ class GuardDetector:
             output,
             _elapsed_ms(started),
         )
-
-    def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._client.close()
-
-    def __enter__(self) -> GuardDetector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _scores(self, tier: SafetyTier, categories: tuple[str, ...]) -> dict[str, float]:
         scores = dict.fromkeys(sorted(self.labels_covered()), 0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hegui.detect.refusal._escalate import EscalatingJudge, EscalationConfig
 from hegui.detect.refusal._judge import RefusalJudge, RefusalKind, RefusalResult
 
-__all__ = ["RefusalJudge", "RefusalKind", "RefusalResult"]
+__all__ = ["EscalatingJudge", "EscalationConfig", "RefusalJudge", "RefusalKind", "RefusalResult"]

@@ -62,14 +62,18 @@ def most_refusing(sentence_texts: list[str], scores: list[float]) -> str:
 class RefusalResult:
     """The judge's answer for one pair.
 
-    ``score`` is the model's probability that the answer is a refusal (full or partial);
-    ``refusal`` is ``score >= threshold`` and ``kind`` is ``"none"`` exactly when
-    ``refusal`` is false.
+    ``score`` is the embedded model's probability that the answer is a refusal (full or
+    partial); ``kind`` is ``"none"`` exactly when ``refusal`` is false. When the embedded
+    model decided (``decided_by == "judge"``), ``refusal`` is ``score >= threshold``; a
+    second-opinion model (``"model:<name>"``, see :mod:`._escalate`) may overrule it.
+    ``escalation_error`` says why a second opinion was wanted but not had.
     """
 
     refusal: bool
     kind: RefusalKind
     score: float
+    decided_by: str = "judge"
+    escalation_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

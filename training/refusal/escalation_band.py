@@ -1,0 +1,69 @@
+"""How many pairs a second-opinion band sends out, and what it could at most buy.
+
+    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/escalation_band.py \\
+        [--c C] [--bands 0.2:0.8 0.3:0.7 0.1:0.9]
+
+For each band ``LOW:HIGH``, over the pooled hand-written writers' pairs, scored leave one
+writer out (as a new writer's pairs would be): the share of pairs whose refusal probability
+falls in ``[LOW, HIGH)`` (what ``hegui refusal --judge-url`` would send to a served model),
+the judge's accuracy on them and on the rest, and the accuracy if every pair in the band were
+decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
+strength unless ``--c`` says otherwise. This is how the default band
+of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
+five minutes on one core once the embeddings are cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from crossval import SentenceScores, labels, leave_one_writer_out  # noqa: E402
+from readers import DATASETS, HAND_WRITTEN  # noqa: E402
+from train_refusal import THRESHOLD, WEIGHTS_DIR, number_pair, training_design  # noqa: E402
+
+from hegui.detect.refusal._judge import CLASSES  # noqa: E402
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--c", type=float, help="L2 strength of the answer model")
+    parser.add_argument(
+        "--bands", type=number_pair, nargs="+", default=[(0.2, 0.8), (0.3, 0.7), (0.1, 0.9)]
+    )
+    args = parser.parse_args(argv)
+    c = args.c or float(json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["C"])
+    design = training_design(args.datasets)
+    pairs = design.pairs
+    probs = leave_one_writer_out(design, SentenceScores(design), [c])[c]
+    print(f"C={c:g}")
+    score = 1.0 - probs[:, CLASSES.index("none")]
+    right = (score >= THRESHOLD) == (labels(design) != CLASSES.index("none"))
+    for lang in ("en", "zh"):
+        pooled = np.array([p.writer in HAND_WRITTEN and p.lang == lang for p in pairs])
+        n = int(pooled.sum())
+        print(f"{lang}: hand-written pooled n={n}, judge accuracy {right[pooled].mean():.4f}")
+        for low, high in args.bands:
+            inside = pooled & (score >= low) & (score < high)
+            outside = pooled & ~inside
+            k = int(inside.sum())
+            print(
+                f"  band [{low:g}, {high:g}): {k} pairs ({k / n:.1%}), judge accuracy in band"
+                f" {right[inside].mean() if k else float('nan'):.3f}, outside"
+                f" {right[outside].mean():.4f}; if the band were decided right"
+                f" {(right[outside].sum() + k) / n:.4f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
