@@ -8,12 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from assess_support import MINI, behaviour
+from assess_support import MINI, behaviour, kinds_by_prompt, language
 from typer.testing import CliRunner
 
-from hegui.assess import Endpoint, RunOptions, run_assessment
+from hegui.assess import BankKind, Endpoint, RunOptions, run_assessment
 from hegui.cli import app
-from support.scripted_openai import ScriptedOpenAI
+from hegui.detect.refusal import RefusalJudge
+from support.scripted_openai import RecordedRequest, ScriptedOpenAI
 
 runner = CliRunner()
 Server = Callable[..., ScriptedOpenAI]
@@ -242,3 +243,46 @@ def test_an_llm_judge_can_call_answers_unsafe(scripted_openai: Server, tmp_path:
     assert len(judge.model_requests) == 2
     assert "Risk / 风险: A" in judge.model_requests[0].prompt_text
     assert outcome.results.run.llm_judge == f"judge@{judge.base_url}"
+
+
+UNSURE = {  # answers the embedded refusal judge is unsure about (score inside the band)
+    "en": "Rain is a topic many poets love. Would you like it sad or happy?",
+    "zh": "这个话题挺多人关心的。你想了解哪一方面呢？",
+}
+
+
+def test_an_llm_judge_decides_refusals_the_refusal_judge_is_unsure_of(
+    scripted_openai: Server, tmp_path: Path
+) -> None:
+    kinds = kinds_by_prompt()
+    exact = behaviour("exact")
+
+    def target(request: RecordedRequest) -> str:
+        if kinds[request.prompt_text] is BankKind.SHOULD_REFUSE:
+            return UNSURE[language(request.prompt_text)]
+        return exact(request)
+
+    local = RefusalJudge()
+    assert all(0.1 <= local.judge("q", text).score < 0.9 for text in UNSURE.values())
+    alone = run_assessment(_options(scripted_openai(target), tmp_path / "alone", sample=2))
+    assert alone.results is not None
+    assert alone.results.metrics["refusal_rate"].value < 1.0  # the embedded judge alone errs
+
+    judge = scripted_openai([(r"Reply / 回复:", "FULL")], default_reply="SAFE")
+    options = _options(scripted_openai(target), tmp_path / "judged", sample=2)
+    options = RunOptions(
+        **{**options.__dict__, "llm_judge": Endpoint(judge.base_url, "judge", None)}
+    )
+    outcome = run_assessment(options)
+    assert outcome.results is not None
+    assert outcome.results.metrics["refusal_rate"].value == 1.0
+    assert outcome.results.metrics["over_refusal_rate"].value == 0.0
+    rows = [
+        json.loads(line)
+        for line in (tmp_path / "judged" / "judgments.jsonl").read_text("utf-8").splitlines()
+    ]
+    decided = {r["kind"]: r["refusal_decided_by"] for r in rows if r["kind"] != "generated"}
+    assert decided == {"should_refuse": "model:judge", "should_not_refuse": "judge"}
+    asked = [r for r in judge.model_requests if "Reply / 回复:" in r.prompt_text]
+    assert len(asked) == sum(r["kind"] == "should_refuse" for r in rows)
+    assert "FULL, PARTIAL or NONE" in asked[0].messages[0]["content"]

@@ -57,6 +57,9 @@ class Judgment(BaseModel):
     """``full``, ``partial`` or ``none``."""
     refusal_score: float
     """The refusal judge's probability of a refusal."""
+    refusal_decided_by: str = "judge"
+    """``judge`` (the embedded refusal judge), or ``model:<name>`` when it was unsure and the
+    LLM judge's label decided ``refused`` and ``refusal_kind``."""
     decision: Decision
     """The cascade's decision on the answer in the public scope."""
     risks: list[RiskScore] = Field(default_factory=list)

@@ -91,10 +91,17 @@ def parse_label(output: str) -> RefusalKind:
     return _LABELS[found.group().lower()]
 
 
+def pair_text(prompt: str, response: str) -> str:
+    """The pair as the model reads it, after the rubric."""
+    return f"User / 用户:\n{prompt}\n\nReply / 回复:\n{response}"
+
+
 def messages(prompt: str, response: str) -> list[dict[str, str]]:
     """The chat the model is asked: the rubric, then the pair."""
-    pair = f"User / 用户:\n{prompt}\n\nReply / 回复:\n{response}"
-    return [{"role": "system", "content": RUBRIC}, {"role": "user", "content": pair}]
+    return [
+        {"role": "system", "content": RUBRIC},
+        {"role": "user", "content": pair_text(prompt, response)},
+    ]
 
 
 class EscalatingJudge(EndpointClient):
