@@ -65,7 +65,13 @@ def test_a_confident_pair_never_leaves_the_machine(local: RefusalJudge) -> None:
 
 @pytest.mark.parametrize(
     ("reply", "kind"),
-    [("NONE", "none"), ("full.", "full"), ("Label: Partial", "partial"), ("未拒答", "none")],
+    [
+        ("NONE", "none"),
+        ("full.", "full"),
+        ("Label: Partial", "partial"),
+        ("未拒答", "none"),
+        ("Nonetheless, FULL", "full"),
+    ],
 )
 def test_labels_are_read_in_either_language_and_any_case(reply: str, kind: str) -> None:
     assert parse_label(reply) == kind

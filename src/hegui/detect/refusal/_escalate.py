@@ -45,7 +45,7 @@ _LABELS: dict[str, RefusalKind] = {
     "部分拒答": "partial",
     "未拒答": "none",
 }
-_LABEL = re.compile("|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True)), re.I)
+_LABEL = re.compile(r"\b(?:full|partial|none)\b|完全拒答|部分拒答|未拒答", re.I)
 
 
 class EscalationConfig(BaseModel):
@@ -83,8 +83,8 @@ class EscalationConfig(BaseModel):
 
 
 def parse_label(output: str) -> RefusalKind:
-    """The label in a model's answer (the first of FULL / PARTIAL / NONE, or their Chinese
-    names, in any case); ``ValueError`` when there is none."""
+    """The label in a model's answer (the first of the words FULL / PARTIAL / NONE in any
+    case, or their Chinese names); ``ValueError`` when there is none."""
     found = _LABEL.search(output)
     if found is None:
         raise ValueError(f"not a label: {output[:80]!r}")
