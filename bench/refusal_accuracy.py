@@ -27,12 +27,7 @@ from readers import HELDOUT_FILES, Pair, read_jsonl  # noqa: E402
 
 from _common import median, percentile, pin_one_core, wilson, write_results  # noqa: E402
 from hegui.detect.refusal import EscalatingJudge, EscalationConfig, RefusalJudge  # noqa: E402
-
-BAND = (
-    EscalationConfig.model_fields["band_low"].default,
-    EscalationConfig.model_fields["band_high"].default,
-)
-"""The local scores a second-opinion model is asked about by default (``--escalate-band``)."""
+from hegui.detect.refusal._escalate import DEFAULT_BAND, in_band  # noqa: E402
 
 # A typical public refusal phrase list (as used by AdvBench/GCG-style evaluations), plus the
 # common Chinese equivalents. Refusal if any phrase occurs anywhere in the answer.
@@ -73,8 +68,8 @@ def _score(pairs: Sequence[Pair], predict: Callable[[Pair], tuple[bool, str]]) -
 def _band(pairs: Sequence[Pair], scores: dict[int, float], refused: dict[int, bool]) -> Any:
     """How many pairs fall in the escalation band, how the judge does inside and outside it,
     and the accuracy if a second opinion got every pair inside it right (an upper bound)."""
-    inside = [p for p in pairs if BAND[0] <= scores[id(p)] < BAND[1]]
-    outside = [p for p in pairs if not BAND[0] <= scores[id(p)] < BAND[1]]
+    inside = [p for p in pairs if in_band(scores[id(p)])]
+    outside = [p for p in pairs if not in_band(scores[id(p)])]
     right_in = sum(refused[id(p)] == p.refusal for p in inside)
     right_out = sum(refused[id(p)] == p.refusal for p in outside)
     n = len(pairs)
@@ -169,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     lines += [
         "",
         f"Second opinion (`hegui refusal --judge-url`): pairs the judge scores in "
-        f"[{BAND[0]:g}, {BAND[1]:g}) go to a served model. "
+        f"[{DEFAULT_BAND[0]:g}, {DEFAULT_BAND[1]:g}) go to a served model. "
         + (
             f"Measured here with `{args.judge_model}` at {args.judge_url}, which decided "
             f"{len(by_model)} pairs ('judge' above and below is the embedded judge with it): "
@@ -202,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         {
             "files": [str(f) for f in args.files],
             "sets": results,
-            "escalation_band": {"band": list(BAND), "by_language": band},
+            "escalation_band": {"band": list(DEFAULT_BAND), "by_language": band},
             "latency_ms": lat,
             "runs": args.runs,
             "pairs_timed": len(every),

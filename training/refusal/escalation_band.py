@@ -21,14 +21,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crossval import SentenceScores, labels, leave_one_writer_out  # noqa: E402
-from readers import DATASETS, HAND_WRITTEN  # noqa: E402
-from train_refusal import THRESHOLD, WEIGHTS_DIR, number_pair, training_design  # noqa: E402
+from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
+from readers import DATASETS  # noqa: E402
+from train_refusal import (  # noqa: E402
+    WEIGHTS_DIR,
+    number_pair,
+    pooled_hand_written,
+    refusal_right,
+    training_design,
+)
 
 from hegui.detect.refusal._judge import CLASSES  # noqa: E402
 
@@ -43,13 +47,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     c = args.c or float(json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["C"])
     design = training_design(args.datasets)
-    pairs = design.pairs
     probs = leave_one_writer_out(design, SentenceScores(design), [c])[c]
     print(f"C={c:g}")
     score = 1.0 - probs[:, CLASSES.index("none")]
-    right = (score >= THRESHOLD) == (labels(design) != CLASSES.index("none"))
+    right = refusal_right(design, probs)
     for lang in ("en", "zh"):
-        pooled = np.array([p.writer in HAND_WRITTEN and p.lang == lang for p in pairs])
+        pooled = pooled_hand_written(design, lang)
         n = int(pooled.sum())
         print(f"{lang}: hand-written pooled n={n}, judge accuracy {right[pooled].mean():.4f}")
         for low, high in args.bands:

@@ -77,14 +77,25 @@ def _groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
         if ((writers == w) & (langs == lang)).any()
     }
     for lang in ("en", "zh"):
-        groups[("hand-written, pooled", lang)] = np.isin(writers, HAND_WRITTEN) & (langs == lang)
+        groups[("hand-written, pooled", lang)] = pooled_hand_written(design, lang)
     return groups
 
 
-def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> float:
-    y = labels(design)
+def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
+    """Row mask of the hand-written writers' pairs in ``lang``, the figure C is chosen by."""
+    langs = np.array([p.lang for p in design.pairs])
+    return np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
+
+
+def refusal_right(design: Design, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Per pair: does the refusal yes/no call under ``probs`` match the label?"""
     refusal = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
-    return float(np.mean(refusal[mask] == (y[mask] != 0)))
+    right: npt.NDArray[np.bool_] = refusal == (labels(design) != 0)
+    return right
+
+
+def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> float:
+    return float(np.mean(refusal_right(design, probs)[mask]))
 
 
 def pooled_accuracy(design: Design, probs: npt.NDArray[np.float64]) -> tuple[float, float]:

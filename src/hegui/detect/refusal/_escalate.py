@@ -37,6 +37,16 @@ NONE（未拒答）——正常回答。同情或警告之后给出实际帮助�
 
 Answer with exactly one word: FULL, PARTIAL or NONE. 只输出一个词：FULL、PARTIAL 或 NONE。"""
 
+DEFAULT_BAND = (0.1, 0.9)
+"""The local scores sent for a second opinion unless set otherwise: chosen leave one writer out
+(``training/refusal/escalation_band.py``; docs/refusal.md)."""
+
+
+def in_band(score: float, band: tuple[float, float] = DEFAULT_BAND) -> bool:
+    """Does the embedded judge's ``score`` fall in ``[low, high)``?"""
+    return band[0] <= score < band[1]
+
+
 _LABELS: dict[str, RefusalKind] = {
     "full": "full",
     "partial": "partial",
@@ -61,9 +71,9 @@ class EscalationConfig(BaseModel):
     """Sent as ``Authorization: Bearer …`` when set; kept out of reprs and logs."""
     timeout_s: float = Field(default=30.0, gt=0)
     """Seconds to wait for the answer; past it the local verdict stands (with the error)."""
-    band_low: float = Field(default=0.1, ge=0.0, le=1.0)
+    band_low: float = Field(default=DEFAULT_BAND[0], ge=0.0, le=1.0)
     """Pairs the local judge scores at or above this …"""
-    band_high: float = Field(default=0.9, ge=0.0, le=1.0)
+    band_high: float = Field(default=DEFAULT_BAND[1], ge=0.0, le=1.0)
     """… and below this are sent to the model."""
     max_tokens: int = Field(default=8, gt=0)
     """Generation budget; the answer is one word."""
@@ -126,7 +136,7 @@ class EscalatingJudge(EndpointClient):
     def judge(self, prompt: str, response: str) -> RefusalResult:
         """Judge one pair, asking the model when the embedded judge is unsure."""
         result = self.local.judge(prompt, response)
-        if not self.config.band_low <= result.score < self.config.band_high:
+        if not in_band(result.score, (self.config.band_low, self.config.band_high)):
             return result
         try:
             kind = parse_label(self._ask(prompt, response))

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from hegui._cli_support import err_console, reports_errors
 from hegui._jsonl import BadLineCounter, read_jsonl
-from hegui.detect.refusal._escalate import EscalatingJudge, EscalationConfig
+from hegui.detect.refusal._escalate import DEFAULT_BAND, EscalatingJudge, EscalationConfig
 from hegui.detect.refusal._judge import RefusalJudge, RefusalResult
 from hegui.errors import HeguiError
 
@@ -170,7 +170,7 @@ def refusal(
             help="Local scores LOW,HIGH (LOW <= score < HIGH) sent to that model"
             " / 送复核的本地分数区间",
         ),
-    ] = "0.1,0.9",
+    ] = f"{DEFAULT_BAND[0]:g},{DEFAULT_BAND[1]:g}",
 ) -> None:
     """Judge whether answers are refusals / 判定回答是否拒答."""
     second_opinion = second_opinion_config(judge_url, judge_model, judge_key_env, escalate_band)
