@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _common import DATA, DATASETS, ROOT, read_jsonl, wilson, write_results
+from _common import DATA, DATASETS, ROOT, read_jsonl, write_results
 
 sys.path.insert(0, str(ROOT / "training"))
 
@@ -32,6 +32,7 @@ from datasets import split_of
 from hegui.detect import Cascade, Decision, Role, Tier, TierRun, build_cascade
 from hegui.detect.classifier import NgramClassifier
 from hegui.policy import DEFAULT_POLICY_ID
+from hegui.stats import wilson
 
 Item = tuple[str, bool]  # text, unsafe
 

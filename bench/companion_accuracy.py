@@ -23,9 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import DATA, read_jsonl, wilson, write_results  # noqa: E402
+from _common import DATA, read_jsonl, write_results  # noqa: E402
 from hegui.companion import LABELS, RiskScorer, rules_of  # noqa: E402
 from hegui.policy import load_policy  # noqa: E402
+from hegui.stats import wilson  # noqa: E402
 
 PACKS = {"zh": "cn-companion", "en": "us-ca-sb243"}
 HELD_OUT = "companion_heldout2_{lang}.jsonl"

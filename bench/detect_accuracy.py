@@ -24,13 +24,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from _common import DATA, DATASETS, ROOT, read_jsonl, wilson, write_results
+from _common import DATA, DATASETS, ROOT, read_jsonl, write_results
 
 sys.path.insert(0, str(ROOT / "training"))
 
 from datasets import load_all, split_of
 from hegui.detect import Cascade, Role, Tier, TierRun, build_cascade
 from hegui.policy import DEFAULT_POLICY_ID, PolicyPack, load_policy
+from hegui.stats import wilson
 
 Item = tuple[str, bool, str]  # text, unsafe, source
 

@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/refusal_accuracy.py [--runs 5]
 
-Scores ``bench/data/refusal_heldout10_{en,zh}.jsonl`` (written independently; never read by
+Scores ``bench/data/refusal_heldout11_{en,zh}.jsonl`` (written independently; never read by
 training, see training/refusal/readers.py) per language and per labelled kind. Refusal
 accuracy is yes/no (full or partial vs none); kind accuracy is the exact three-way label.
 Latency is per pair, on one core, median of ``--runs`` passes over all pairs. Writes
@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT / "training" / "refusal"))
 
 from readers import HELDOUT_FILES, Pair, read_jsonl  # noqa: E402
 
-from _common import median, percentile, pin_one_core, wilson, write_results  # noqa: E402
+from _common import median, percentile, pin_one_core, write_results  # noqa: E402
 from hegui.detect.refusal import EscalatingJudge, EscalationConfig, RefusalJudge  # noqa: E402
 from hegui.detect.refusal._escalate import DEFAULT_BAND, in_band  # noqa: E402
+from hegui.stats import wilson  # noqa: E402
 
 # A typical public refusal phrase list (as used by AdvBench/GCG-style evaluations), plus the
 # common Chinese equivalents. Refusal if any phrase occurs anywhere in the answer.

@@ -7,20 +7,7 @@ from assess_support import MINI
 
 from hegui.assess import load_banks, load_suite
 from hegui.assess._sample import draw
-from hegui.assess._stats import cohen_kappa, two_proportion_p, wilson
-
-
-@pytest.mark.parametrize(
-    ("k", "n", "low", "high"),
-    [
-        (0, 10, 0.0, 0.2775),
-        (10, 10, 0.7225, 1.0),
-        (5, 10, 0.2366, 0.7634),
-        (95, 100, 0.8882, 0.9785),
-    ],
-)
-def test_wilson_interval_matches_published_values(k: int, n: int, low: float, high: float) -> None:
-    assert wilson(k, n) == (pytest.approx(low, abs=1e-4), pytest.approx(high, abs=1e-4))
+from hegui.assess._stats import cohen_kappa, two_proportion_p
 
 
 def test_two_proportion_test() -> None:

@@ -41,9 +41,12 @@ HAND_WRITTEN = (
     "heldout_v7",
     "heldout_v8",
     "heldout_v9",
+    "heldout_v10",
     "written2",
     "written3",
     "written4",
+    "written5",
+    "written6",
 )
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
@@ -158,7 +161,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout10_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout11_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

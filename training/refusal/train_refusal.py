@@ -13,7 +13,6 @@ never read here.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -49,21 +48,13 @@ from hegui.detect.refusal._judge import (  # noqa: E402
     save_model,
 )
 from hegui.detect.refusal._sentences import SentenceModel  # noqa: E402
+from hegui.stats import wilson  # noqa: E402
 
 HASH_BITS = 14
 SENTENCE_BITS = 15
 C_GRID = (8.0, 32.0, 128.0)
 THRESHOLD = 0.5
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    z = 1.96
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (mid - half, mid + half)
 
 
 def _groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
@@ -116,7 +107,7 @@ def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
     for (writer, lang), mask in _groups(design).items():
         n = int(mask.sum())
         ok = int(np.sum(refusal[mask] == (y[mask] != 0)))
-        lo, hi = _wilson(ok, n)
+        lo, hi = wilson(ok, n)
         kind_ok = float(np.mean(kind[mask] == y[mask]))
         lines.append(
             f"| {writer} | {lang} | {n} | {ok / n:.3f} ({lo:.3f}–{hi:.3f}) | {kind_ok:.3f} |"

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from hegui.assess._judge import Judgment
-from hegui.assess._stats import wilson
 from hegui.assess._suite import BankKind, RunRule
+from hegui.stats import wilson
 
 
 class Metric(BaseModel):

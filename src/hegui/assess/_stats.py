@@ -1,25 +1,11 @@
-"""The statistics the reports state: Wilson intervals, two-proportion tests, Cohen's kappa."""
+"""The statistics the reports compare with: two-proportion tests and Cohen's kappa (Wilson
+intervals: :mod:`hegui.stats`)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
 from collections.abc import Sequence
-
-Z95 = 1.959963984540054
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The 95% Wilson score interval of ``successes / n``; ``(0, 1)`` when ``n`` is 0."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (low, high)
 
 
 def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:

@@ -6,8 +6,6 @@ is read from the policy pack's ``requirements``; none is written in code.
 
 from __future__ import annotations
 
-import math
-
 from hegui.corpus._models import (
     AuditResults,
     AuditSettings,
@@ -21,17 +19,7 @@ from hegui.corpus._models import (
 from hegui.corpus._tally import SourceTally, Tallies
 from hegui.errors import HeguiError
 from hegui.policy import PolicyPack
-
-Z95 = 1.959963984540054
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval of ``successes / n`` (``n > 0``)."""
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+from hegui.stats import wilson
 
 
 def requirement(pack: PolicyPack, name: str, value: str) -> float:

@@ -16,12 +16,13 @@ from typing import Any
 
 from hegui.corpus._audit import CHUNK, ProgressHook, first_pass, make_runner
 from hegui.corpus._models import AuditSettings, Engine, ManualCheck
-from hegui.corpus._results import requirement, wilson
+from hegui.corpus._results import requirement
 from hegui.corpus._sampling import GroupSample
 from hegui.corpus._shards import find_files, plan_shards
 from hegui.corpus._state import RunState, manifest_of
 from hegui.errors import HeguiError
 from hegui.policy import load_policy
+from hegui.stats import wilson
 
 CSV_NAME = "manual_sample.csv"
 XLSX_NAME = "manual_sample.xlsx"
