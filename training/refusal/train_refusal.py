@@ -78,10 +78,15 @@ def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
     return np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
 
 
+def refusal_calls(probs: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Per pair: the refusal yes/no call under ``probs`` (``CLASSES`` columns) at ``THRESHOLD``."""
+    calls: npt.NDArray[np.bool_] = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
+    return calls
+
+
 def refusal_right(design: Design, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     """Per pair: does the refusal yes/no call under ``probs`` match the label?"""
-    refusal = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
-    right: npt.NDArray[np.bool_] = refusal == (labels(design) != 0)
+    right: npt.NDArray[np.bool_] = refusal_calls(probs) == (labels(design) != 0)
     return right
 
 
@@ -91,22 +96,19 @@ def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[
 
 def pooled_accuracy(design: Design, probs: npt.NDArray[np.float64]) -> tuple[float, float]:
     """Refusal accuracy (en, zh) over the pooled hand-written writers' pairs."""
-    groups = _groups(design)
-    en, zh = (
-        _accuracy(design, probs, groups[("hand-written, pooled", lang)]) for lang in ("en", "zh")
-    )
+    en, zh = (_accuracy(design, probs, pooled_hand_written(design, lang)) for lang in ("en", "zh"))
     return en, zh
 
 
 def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
     """Markdown rows: per writer and language, refusal and kind accuracy out of writer."""
     y = labels(design)
-    refusal = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
-    kind = np.where(refusal, np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
+    right = refusal_right(design, probs)
+    kind = np.where(refusal_calls(probs), np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
     lines = []
     for (writer, lang), mask in _groups(design).items():
         n = int(mask.sum())
-        ok = int(np.sum(refusal[mask] == (y[mask] != 0)))
+        ok = int(right[mask].sum())
         lo, hi = wilson(ok, n)
         kind_ok = float(np.mean(kind[mask] == y[mask]))
         lines.append(
