@@ -1,10 +1,10 @@
 """Fitting the refusal judge, and leave-one-writer-out cross-validation.
 
-Two stacked logistic regressions: the sentence model (sentences of full refusals against
-sentences of answers that refuse nothing) and the answer model, whose sentence summary
-features come from a sentence model that never saw that answer's writer. Holding out one
-writer at a time (train on every other writer's pairs, test on that writer's) mimics a new
-writer, which is what the judge meets in use.
+Two stacked logistic regressions: the sentence model (sentences of full refusals and the
+declining sentence of each partial refusal against sentences that refuse nothing) and the
+answer model, whose sentence summary features come from a sentence model that never saw that
+answer's writer. Holding out one writer at a time (train on every other writer's pairs, test
+on that writer's) mimics a new writer, which is what the judge meets in use.
 """
 
 from __future__ import annotations
@@ -55,15 +55,33 @@ def answer_matrix(
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
     """Sentence model from the answers in ``rows``: full refusals 1, no refusal 0.
 
-    Each answer weighs 1 in total, however many sentences it has; partial refusals are left
-    out (which of their sentences decline is not labelled).
+    Each answer weighs 1 in total, however many sentences it has. Which sentence of a partial
+    refusal declines is not labelled, so a first model fitted without partials picks it (the
+    partial's most refusing sentence, labelled 1, its other sentences 0, each side weighing 1)
+    and the model is fitted again: the one short decline at the end of a long helpful answer
+    is then learnt as a refusing sentence (cross-validated on 2026-12-02, 19 hand-written
+    writers, C = 8: 0.947 / 0.945 without this step, 0.950 / 0.947 with it).
     """
     kinds = np.array([p.kind for p in design.pairs])[design.owner]
     use = rows[design.owner] & (kinds != "partial")
     counts = np.bincount(design.owner, minlength=len(design.pairs))[design.owner]
-    model = LogisticRegression(C=SENTENCE_C, max_iter=3000)
-    model.fit(
-        design.sentences[use], (kinds[use] == "full").astype(int), sample_weight=1.0 / counts[use]
+    x, y = design.sentences[use], (kinds[use] == "full").astype(int)
+    weight = 1.0 / counts[use]
+    model = LogisticRegression(C=SENTENCE_C, max_iter=3000).fit(x, y, sample_weight=weight)
+    partial = np.flatnonzero(rows[design.owner] & (kinds == "partial"))
+    if partial.size == 0:
+        return model
+    probs = model.predict_proba(design.sentences[partial])[:, 1]
+    owners = design.owner[partial]
+    order = np.lexsort((-probs, owners))  # by answer, most refusing sentence first
+    first = np.r_[True, owners[order][1:] != owners[order][:-1]]
+    declines = np.zeros(partial.size, dtype=int)
+    declines[order[first]] = 1
+    rest = np.maximum(counts[partial] - 1, 1)
+    model = LogisticRegression(C=SENTENCE_C, max_iter=3000).fit(
+        sparse.vstack([x, design.sentences[partial]]),
+        np.concatenate([y, declines]),
+        sample_weight=np.concatenate([weight, np.where(declines == 1, 1.0, 1.0 / rest)]),
     )
     return model
 

@@ -42,11 +42,14 @@ HAND_WRITTEN = (
     "heldout_v8",
     "heldout_v9",
     "heldout_v10",
+    "heldout_v11",
     "written2",
     "written3",
     "written4",
     "written5",
     "written6",
+    "written7",
+    "written8",
 )
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
@@ -161,7 +164,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout11_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout12_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 
