@@ -74,7 +74,8 @@ def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegres
     probs = model.predict_proba(design.sentences[partial])[:, 1]
     owners = design.owner[partial]
     order = np.lexsort((-probs, owners))  # by answer, most refusing sentence first
-    first = np.r_[True, owners[order][1:] != owners[order][:-1]]
+    ordered = owners[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
     declines = np.zeros(partial.size, dtype=int)
     declines[order[first]] = 1
     rest = np.maximum(counts[partial] - 1, 1)

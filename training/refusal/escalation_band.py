@@ -10,7 +10,7 @@ the judge's accuracy on them and on the rest, and the accuracy if every pair in 
 decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
 strength unless ``--c`` says otherwise. This is how the default band
 of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
-twenty minutes on one core once the embeddings are cached (17 hand-written writers).
+half an hour on one core once the embeddings are cached (19 hand-written writers).
 """
 
 from __future__ import annotations
