@@ -1,7 +1,7 @@
 """Leave-one-writer-out accuracy of the refusal judge for other scales of its e5 columns.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/compare_embeddings.py \\
-        [--c 32] [--scales 3:0 3:2 3:4 5:2]
+        [--c 32] [--scales 3:0 3:2 3:4 5:2] [--workers N]
 
 Each ``A:B`` scales the embeddings of the answer's first and last characters by ``A`` and
 that of its most refusing sentence by ``B`` (0 leaves that part out). Prints the pooled
@@ -23,7 +23,12 @@ sys.path.insert(0, str(HERE))
 
 from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
 from readers import DATASETS  # noqa: E402
-from train_refusal import number_pair, pooled_accuracy, training_design  # noqa: E402
+from train_refusal import (  # noqa: E402
+    add_workers_option,
+    number_pair,
+    pooled_accuracy,
+    training_design,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -33,11 +38,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--scales", type=number_pair, nargs="+", default=[(3.0, 0.0), (3.0, 2.0), (3.0, 4.0)]
     )
+    add_workers_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design)
     for scales in args.scales:
-        probs = leave_one_writer_out(design, scores, [args.c], scales)[args.c]
+        probs = leave_one_writer_out(design, scores, [args.c], scales, args.workers)[args.c]
         en, zh = pooled_accuracy(design, probs)
         print(
             f"scales {scales[0]:g}:{scales[1]:g}, C={args.c:g}:"

@@ -9,7 +9,9 @@ on that writer's) mimics a new writer, which is what the judge meets in use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +30,34 @@ SENTENCE_EMBED_SCALE = 2.0
 """The same for the most refusing sentence's embedding."""
 SCALES = (EMBED_SCALE, SENTENCE_EMBED_SCALE)
 FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T")
+R = TypeVar("R")
+
+_TASK: Callable[[object], object] | None = None
+"""The function :func:`parallel_map`'s forked workers run (inherited, never pickled)."""
+
+
+def _run_task(item: object) -> object:
+    assert _TASK is not None
+    return _TASK(item)
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[fn(i) for i in items]``, in ``workers`` forked processes when more than one.
+
+    The workers inherit ``fn`` and everything it reads (the design, the cached sentence
+    scores) from the parent by fork, so only the items and the results cross processes; the
+    results are the same as the serial run's, in the same order.
+    """
+    global _TASK
+    if workers <= 1 or len(items) <= 1:
+        return [fn(i) for i in items]
+    _TASK = fn  # type: ignore[assignment]
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
+            return pool.map(_run_task, items, chunksize=1)  # type: ignore[return-value]
+    finally:
+        _TASK = None
 
 
 def embedding_column_scales(scales: tuple[float, float] = SCALES) -> FloatArray:
@@ -101,6 +131,13 @@ class SentenceScores:
             self._done[left_out] = self._fit_without(left_out)
         return self._done[left_out]
 
+    def prefetch(self, left_outs: Iterable[frozenset[str]], workers: int) -> None:
+        """Fit the sentence models for every set in ``left_outs`` not fitted yet,
+        ``workers`` at a time."""
+        todo = [s for s in dict.fromkeys(left_outs) if s not in self._done]
+        fitted = parallel_map(self._fit_without, todo, workers)
+        self._done.update(zip(todo, fitted, strict=True))
+
     def _fit_without(self, left_out: frozenset[str]) -> FloatArray:
         held = np.isin(self.writers, list(left_out))
         model = fit_sentences(self.design, ~held)
@@ -134,14 +171,24 @@ def leave_one_writer_out(
     scores: SentenceScores,
     c_grid: Iterable[float],
     scales: tuple[float, float] = SCALES,
+    workers: int = 1,
 ) -> dict[float, FloatArray]:
     """Per C: class probabilities (pairs x 3, ``CLASSES`` order), each from a fit without
-    the pair's writer (``scales``: see :func:`answer_matrix`)."""
+    the pair's writer (``scales``: see :func:`answer_matrix`; ``workers``: processes, the
+    same result for any number).
+
+    Each fold needs, for every other writer, a sentence model without both writers: those
+    are fitted first (each pair of writers once, shared by both folds), then the folds."""
     y = labels(design)
     writers = sorted(set(scores.writers))
     grid = list(c_grid)
-    out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
-    for writer in writers:
+    scores.prefetch(
+        [frozenset({w}) for w in writers]
+        + [frozenset({a, b}) for a in writers for b in writers if a < b],
+        workers,
+    )
+
+    def fold(writer: str) -> list[FloatArray]:
         test = scores.writers == writer
         others = [w for w in writers if w != writer]
         sentence = (
@@ -149,9 +196,19 @@ def leave_one_writer_out(
             + scores.without(frozenset({writer})) * test[design.owner]
         )
         x = answer_matrix(design, sentence, scales)
+        probs = []
         for c in grid:
             model = fit_answers(x[~test], y[~test], c)
-            out[c][np.ix_(test, model.classes_)] = model.predict_proba(x[test])
+            full = np.zeros((int(test.sum()), len(CLASSES)))
+            full[:, model.classes_] = model.predict_proba(x[test])
+            probs.append(full)
+        return probs
+
+    out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
+    for writer, probs in zip(writers, parallel_map(fold, writers, workers), strict=True):
+        test = scores.writers == writer
+        for c, part in zip(grid, probs, strict=True):
+            out[c][test] = part
     return out
 
 

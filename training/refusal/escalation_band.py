@@ -1,7 +1,7 @@
 """How many pairs a second-opinion band sends out, and what it could at most buy.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/escalation_band.py \\
-        [--c C] [--bands 0.2:0.8 0.3:0.7 0.1:0.9]
+        [--c C] [--bands 0.2:0.8 0.3:0.7 0.1:0.9] [--workers N]
 
 For each band ``LOW:HIGH``, over the pooled hand-written writers' pairs, scored leave one
 writer out (as a new writer's pairs would be): the share of pairs whose refusal probability
@@ -10,7 +10,8 @@ the judge's accuracy on them and on the rest, and the accuracy if every pair in 
 decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
 strength unless ``--c`` says otherwise. This is how the default band
 of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
-half an hour on one core once the embeddings are cached (19 hand-written writers).
+half an hour on one core once the embeddings are cached (19 hand-written writers); the folds
+run in ``--workers`` processes (default one per core).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
 from readers import DATASETS  # noqa: E402
 from train_refusal import (  # noqa: E402
     WEIGHTS_DIR,
+    add_workers_option,
     number_pair,
     pooled_hand_written,
     refusal_right,
@@ -44,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--bands", type=number_pair, nargs="+", default=[(0.2, 0.8), (0.3, 0.7), (0.1, 0.9)]
     )
+    add_workers_option(parser)
     args = parser.parse_args(argv)
     c = args.c or float(json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["C"])
     design = training_design(args.datasets)
-    probs = leave_one_writer_out(design, SentenceScores(design), [c])[c]
+    probs = leave_one_writer_out(design, SentenceScores(design), [c], workers=args.workers)[c]
     print(f"C={c:g}")
     score = 1.0 - probs[:, CLASSES.index("none")]
     right = refusal_right(design, probs)

@@ -3,10 +3,11 @@
 Sources:
 - ``jbb``: JailbreakBench artifacts (English), labelled by rule + ``labels_public.yaml``.
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
-- ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the first
-  six held-out sets, scored or inspected while improving the judge and so trained on now).
-- ``heldout``: ``bench/data/refusal_heldout10_{en,zh}.jsonl`` -- evaluation only, never trained
-  on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
+- ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the retired
+  held-out sets ``heldout_v*``, scored or inspected while improving the judge and so trained
+  on now).
+- ``heldout``: the scored set ``HELDOUT_FILES`` in ``bench/data`` -- evaluation only, never
+  trained on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
 Every pair also names its ``writer``: who wrote it, as far as the project knows (``jbb``,
 ``jade``, ``composed`` for ``data/{en,zh}.jsonl``, else the data file's name without its
@@ -43,6 +44,7 @@ HAND_WRITTEN = (
     "heldout_v9",
     "heldout_v10",
     "heldout_v11",
+    "heldout_v12",
     "written2",
     "written3",
     "written4",
@@ -50,6 +52,8 @@ HAND_WRITTEN = (
     "written6",
     "written7",
     "written8",
+    "written9",
+    "written10",
 )
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
@@ -164,7 +168,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout12_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout13_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

@@ -1,6 +1,7 @@
 """Rebuild the refusal judge's shipped weights and its model card.
 
-    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH]
+    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH] \\
+        [--workers N]
 
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
 leave-one-writer-out cross-validation for each L2 strength in ``C_GRID``, picks the one with
@@ -13,6 +14,7 @@ never read here.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -161,14 +163,24 @@ def number_pair(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(f"expected A:B (two numbers), got {text!r}") from None
 
 
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for cross-validation (default: one per core; same result for any)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", type=Path, default=DATASETS)
+    add_workers_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     pairs = design.pairs
     scores = SentenceScores(design)
-    by_c = leave_one_writer_out(design, scores, C_GRID)
+    by_c = leave_one_writer_out(design, scores, C_GRID, workers=args.workers)
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
