@@ -10,8 +10,8 @@ the judge's accuracy on them and on the rest, and the accuracy if every pair in 
 decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
 strength unless ``--c`` says otherwise. This is how the default band
 of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
-half an hour on one core once the embeddings are cached (19 hand-written writers); the folds
-run in ``--workers`` processes (default one per core).
+half an hour on two cores once the embeddings are cached (22 hand-written writers, 2026-12-02);
+the folds run in ``--workers`` processes (default one per core).
 """
 
 from __future__ import annotations
