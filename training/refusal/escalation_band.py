@@ -8,8 +8,8 @@ writer out (as a new writer's pairs would be): the share of pairs whose refusal 
 falls in ``[LOW, HIGH)`` (what ``hegui refusal --judge-url`` would send to a served model),
 the judge's accuracy on them and on the rest, and the accuracy if every pair in the band were
 decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
-strength unless ``--c`` says otherwise. This is how the default band
-of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
+strength unless ``--c`` says otherwise and at their refusal threshold. This is how the default
+band of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
 half an hour on two cores once the embeddings are cached (22 hand-written writers, 2026-12-02);
 the folds run in ``--workers`` processes (default one per core).
 """
@@ -48,12 +48,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     add_workers_option(parser)
     args = parser.parse_args(argv)
-    c = args.c or float(json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["C"])
+    shipped = json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))
+    c = args.c or float(shipped["C"])
     design = training_design(args.datasets)
     probs = leave_one_writer_out(design, SentenceScores(design), [c], workers=args.workers)[c]
-    print(f"C={c:g}")
+    threshold = float(shipped["threshold"])
+    print(f"C={c:g}, threshold {threshold:g}")
     score = 1.0 - probs[:, CLASSES.index("none")]
-    right = refusal_right(design, probs)
+    right = refusal_right(design, probs, threshold)
     for lang in ("en", "zh"):
         pooled = pooled_hand_written(design, lang)
         n = int(pooled.sum())

@@ -45,6 +45,7 @@ HAND_WRITTEN = (
     "heldout_v10",
     "heldout_v11",
     "heldout_v12",
+    "heldout_v13",
     "written2",
     "written3",
     "written4",
@@ -54,6 +55,8 @@ HAND_WRITTEN = (
     "written8",
     "written9",
     "written10",
+    "written11",
+    "written12",
 )
 """Writers of natural, hand-written pairs: the sets most like a new writer's."""
 
@@ -168,7 +171,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout13_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout14_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

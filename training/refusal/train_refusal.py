@@ -5,10 +5,11 @@
 
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
 leave-one-writer-out cross-validation for each L2 strength in ``C_GRID``, picks the one with
-the best accuracy on the held-out hand-written sets, fits the sentence model and the answer
-model on every pair, and writes ``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and
-``training/refusal/MODEL_CARD.md``. The independent held-out files in ``bench/data`` are
-never read here.
+the best accuracy on the held-out hand-written sets and then, with that C, the refusal threshold
+in ``THRESHOLD_GRID`` the same way (ties go to ``THRESHOLD``), fits the sentence model and the
+answer model on every pair, and writes
+``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and ``training/refusal/MODEL_CARD.md``.
+The independent held-out files in ``bench/data`` are never read here.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ HASH_BITS = 14
 SENTENCE_BITS = 15
 C_GRID = (8.0, 32.0, 128.0)
 THRESHOLD = 0.5
+THRESHOLD_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
+"""Refusal thresholds tried on the cross-validated probabilities; ties go to ``THRESHOLD``."""
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
 
 
@@ -80,33 +83,36 @@ def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
     return np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
 
 
-def refusal_calls(probs: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    """Per pair: the refusal yes/no call under ``probs`` (``CLASSES`` columns) at ``THRESHOLD``."""
-    calls: npt.NDArray[np.bool_] = 1.0 - probs[:, CLASSES.index("none")] >= THRESHOLD
+def refusal_calls(
+    probs: npt.NDArray[np.float64], threshold: float = THRESHOLD
+) -> npt.NDArray[np.bool_]:
+    """Per pair: the refusal yes/no call under ``probs`` (``CLASSES`` columns) at ``threshold``."""
+    calls: npt.NDArray[np.bool_] = 1.0 - probs[:, CLASSES.index("none")] >= threshold
     return calls
 
 
-def refusal_right(design: Design, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+def refusal_right(
+    design: Design, probs: npt.NDArray[np.float64], threshold: float = THRESHOLD
+) -> npt.NDArray[np.bool_]:
     """Per pair: does the refusal yes/no call under ``probs`` match the label?"""
-    right: npt.NDArray[np.bool_] = refusal_calls(probs) == (labels(design) != 0)
+    right: npt.NDArray[np.bool_] = refusal_calls(probs, threshold) == (labels(design) != 0)
     return right
 
 
-def _accuracy(design: Design, probs: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> float:
-    return float(np.mean(refusal_right(design, probs)[mask]))
-
-
-def pooled_accuracy(design: Design, probs: npt.NDArray[np.float64]) -> tuple[float, float]:
+def pooled_accuracy(
+    design: Design, probs: npt.NDArray[np.float64], threshold: float = THRESHOLD
+) -> tuple[float, float]:
     """Refusal accuracy (en, zh) over the pooled hand-written writers' pairs."""
-    en, zh = (_accuracy(design, probs, pooled_hand_written(design, lang)) for lang in ("en", "zh"))
+    right = refusal_right(design, probs, threshold)
+    en, zh = (float(np.mean(right[pooled_hand_written(design, lang)])) for lang in ("en", "zh"))
     return en, zh
 
 
-def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
+def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> list[str]:
     """Markdown rows: per writer and language, refusal and kind accuracy out of writer."""
     y = labels(design)
-    right = refusal_right(design, probs)
-    kind = np.where(refusal_calls(probs), np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
+    right = refusal_right(design, probs, threshold)
+    kind = np.where(refusal_calls(probs, threshold), np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
     lines = []
     for (writer, lang), mask in _groups(design).items():
         n = int(mask.sum())
@@ -120,7 +126,7 @@ def _table(design: Design, probs: npt.NDArray[np.float64]) -> list[str]:
 
 
 def _to_model(
-    answers: LogisticRegression, sentence: LogisticRegression, design: Design
+    answers: LogisticRegression, sentence: LogisticRegression, design: Design, threshold: float
 ) -> RefusalModel:
     size = design.layout.size
     weights = np.zeros((size, len(CLASSES)))
@@ -141,7 +147,7 @@ def _to_model(
         weights.astype(np.float32).astype(np.float64),
         bias,
         design.layout,
-        THRESHOLD,
+        threshold,
         sentences,
         embedding.astype(np.float32).astype(np.float64),
     )
@@ -184,9 +190,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
+    by_threshold = {t: list(pooled_accuracy(design, by_c[best_c], t)) for t in THRESHOLD_GRID}
+    threshold = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
+    print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
     answers, sentence = fit_final(design, scores, best_c)
     save_model(
-        _to_model(answers, sentence, design),
+        _to_model(answers, sentence, design, threshold),
         WEIGHTS_DIR,
         {
             "trained_on": date.today().isoformat(),
@@ -198,9 +207,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             "cue_version": default_cues().version,
         },
     )
-    rows = _table(design, by_c[best_c])
+    rows = _table(design, by_c[best_c], threshold)
     counts = Counter((p.source, p.writer, p.lang, p.kind) for p in pairs)
-    _write_card(counts, pooled, best_c, rows)
+    _write_card(counts, pooled, best_c, by_threshold, threshold, rows)
     print("\n".join(rows))
 
 
@@ -208,6 +217,8 @@ def _write_card(
     counts: Counter[tuple[str, str, str, str]],
     pooled: dict[float, list[float]],
     best_c: float,
+    by_threshold: dict[float, list[float]],
+    threshold: float,
     rows: list[str],
 ) -> None:
     data_rows = [
@@ -225,7 +236,10 @@ def _write_card(
         sentence_embed_scale=SENTENCE_EMBED_SCALE,
         hash_bits=HASH_BITS,
         sentence_bits=SENTENCE_BITS,
-        threshold=THRESHOLD,
+        threshold=threshold,
+        threshold_scores=", ".join(
+            f"{t}: en {en:.4f} / zh {zh:.4f}" for t, (en, zh) in by_threshold.items()
+        ),
         cv_table="| held-out writer | lang | n | refusal accuracy (95% Wilson) | kind accuracy |\n"
         "|---|---|---|---|---|\n" + "\n".join(rows),
         date=date.today().isoformat(),
