@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,11 +33,11 @@ FloatArray = npt.NDArray[np.float64]
 T = TypeVar("T")
 R = TypeVar("R")
 
-_TASK: Callable[[object], object] | None = None
+_TASK: Callable[[Any], Any] | None = None
 """The function :func:`parallel_map`'s forked workers run (inherited, never pickled)."""
 
 
-def _run_task(item: object) -> object:
+def _run_task(item: Any) -> Any:
     assert _TASK is not None
     return _TASK(item)
 
@@ -52,10 +52,11 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list
     global _TASK
     if workers <= 1 or len(items) <= 1:
         return [fn(i) for i in items]
-    _TASK = fn  # type: ignore[assignment]
+    _TASK = fn
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
-            return pool.map(_run_task, items, chunksize=1)  # type: ignore[return-value]
+            results: list[R] = pool.map(_run_task, items, chunksize=1)
+            return results
     finally:
         _TASK = None
 

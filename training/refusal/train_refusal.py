@@ -80,7 +80,8 @@ def _groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
 def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
     """Row mask of the hand-written writers' pairs in ``lang``, the figure C is chosen by."""
     langs = np.array([p.lang for p in design.pairs])
-    return np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
+    mask: npt.NDArray[np.bool_] = np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
+    return mask
 
 
 def refusal_calls(
