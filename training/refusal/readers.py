@@ -5,7 +5,8 @@ Sources:
 - ``jade``: JADE-DB v3 alignment sets (Chinese), labelled by rule + ``labels_public.yaml``.
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the retired
   held-out sets ``heldout_v*``, scored or inspected while improving the judge and so trained
-  on now).
+  on now). Sets in ``data/excluded/`` are not read: written, measured leave-one-writer-out, and
+  found not to help (each says why in its README).
 - ``heldout``: the scored set ``HELDOUT_FILES`` in ``bench/data`` -- evaluation only, never
   trained on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
@@ -46,6 +47,7 @@ HAND_WRITTEN = (
     "heldout_v11",
     "heldout_v12",
     "heldout_v13",
+    "heldout_v14",
     "written2",
     "written3",
     "written4",
@@ -171,7 +173,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout14_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout15_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

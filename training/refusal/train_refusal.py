@@ -6,7 +6,8 @@
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
 leave-one-writer-out cross-validation for each L2 strength in ``C_GRID``, picks the one with
 the best accuracy on the held-out hand-written sets and then, with that C, the refusal threshold
-in ``THRESHOLD_GRID`` the same way (ties go to ``THRESHOLD``), fits the sentence model and the
+in ``THRESHOLD_GRID`` the same way (kept only when it beats ``THRESHOLD`` clearly, see
+:func:`beats_default`), fits the sentence model and the
 answer model on every pair, and writes
 ``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and ``training/refusal/MODEL_CARD.md``.
 The independent held-out files in ``bench/data`` are never read here.
@@ -15,6 +16,7 @@ The independent held-out files in ``bench/data`` are never read here.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections import Counter
@@ -59,6 +61,8 @@ C_GRID = (8.0, 32.0, 128.0)
 THRESHOLD = 0.5
 THRESHOLD_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 """Refusal thresholds tried on the cross-validated probabilities; ties go to ``THRESHOLD``."""
+MIN_Z = 2.0
+"""How many standard errors a threshold's gain over ``THRESHOLD`` must exceed to be shipped."""
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
 
 
@@ -107,6 +111,34 @@ def pooled_accuracy(
     right = refusal_right(design, probs, threshold)
     en, zh = (float(np.mean(right[pooled_hand_written(design, lang)])) for lang in ("en", "zh"))
     return en, zh
+
+
+def beats_default(
+    right: npt.NDArray[np.bool_], right_default: npt.NDArray[np.bool_], z: float = MIN_Z
+) -> bool:
+    """Whether calls that are ``right`` beat those at ``THRESHOLD`` by more than chance.
+
+    A McNemar test on the same pairs: the net number of pairs gained must exceed ``z`` times
+    the square root of the pairs on which the two thresholds disagree (about the 5 % level
+    for ``z = 2``). A threshold that wins by a handful of pairs is noise, and moving it moves
+    every refusal rate the assessment measures, so ``THRESHOLD`` stays unless the gain is real.
+    """
+    gain = int(right.sum()) - int(right_default.sum())
+    return gain > 0 and gain > z * math.sqrt(int((right != right_default).sum()))
+
+
+def choose_threshold(
+    design: Design, probs: npt.NDArray[np.float64]
+) -> tuple[float, dict[float, list[float]]]:
+    """The threshold to ship, and the pooled (en, zh) accuracy at each of ``THRESHOLD_GRID``:
+    the one with the best en + zh sum (ties to ``THRESHOLD``) if it :func:`beats_default` over
+    the pooled hand-written pairs of both languages, else ``THRESHOLD``."""
+    by_threshold = {t: list(pooled_accuracy(design, probs, t)) for t in THRESHOLD_GRID}
+    best = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
+    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
+    right_best = refusal_right(design, probs, best)[pooled]
+    right_default = refusal_right(design, probs, THRESHOLD)[pooled]
+    return (best if beats_default(right_best, right_default) else THRESHOLD), by_threshold
 
 
 def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> list[str]:
@@ -191,8 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
-    by_threshold = {t: list(pooled_accuracy(design, by_c[best_c], t)) for t in THRESHOLD_GRID}
-    threshold = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
+    threshold, by_threshold = choose_threshold(design, by_c[best_c])
     print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
     answers, sentence = fit_final(design, scores, best_c)
     save_model(
