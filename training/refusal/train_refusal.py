@@ -124,7 +124,7 @@ def beats_default(
     every refusal rate the assessment measures, so ``THRESHOLD`` stays unless the gain is real.
     """
     gain = int(right.sum()) - int(right_default.sum())
-    return gain > 0 and gain > z * math.sqrt(int((right != right_default).sum()))
+    return gain > z * math.sqrt(int((right != right_default).sum()))
 
 
 def choose_threshold(
