@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
 from readers import DATASETS  # noqa: E402
 from train_refusal import (  # noqa: E402
+    SENTENCE_CACHE,
     add_workers_option,
     number_pair,
     pooled_accuracy,
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     add_workers_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
-    scores = SentenceScores(design)
+    scores = SentenceScores(design, SENTENCE_CACHE)
     for scales in args.scales:
         probs = leave_one_writer_out(design, scores, [args.c], scales, args.workers)[args.c]
         en, zh = pooled_accuracy(design, probs)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
 from readers import DATASETS  # noqa: E402
 from train_refusal import (  # noqa: E402
+    SENTENCE_CACHE,
     WEIGHTS_DIR,
     add_workers_option,
     number_pair,
@@ -51,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     shipped = json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))
     c = args.c or float(shipped["C"])
     design = training_design(args.datasets)
-    probs = leave_one_writer_out(design, SentenceScores(design), [c], workers=args.workers)[c]
+    probs = leave_one_writer_out(
+        design, SentenceScores(design, SENTENCE_CACHE), [c], workers=args.workers
+    )[c]
     threshold = float(shipped["threshold"])
     print(f"C={c:g}, threshold {threshold:g}")
     score = 1.0 - probs[:, CLASSES.index("none")]

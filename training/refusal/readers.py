@@ -48,6 +48,7 @@ HAND_WRITTEN = (
     "heldout_v12",
     "heldout_v13",
     "heldout_v14",
+    "heldout_v15",
     "written2",
     "written3",
     "written4",
@@ -173,7 +174,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout15_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout16_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

@@ -64,9 +64,11 @@ THRESHOLD_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 MIN_Z = 2.0
 """How many standard errors a threshold's gain over ``THRESHOLD`` must exceed to be shipped."""
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
+SENTENCE_CACHE = ROOT / ".cache" / "refusal_sentences"
+"""Where the cross-validation's sentence scores are kept between runs (see SentenceScores)."""
 
 
-def _groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
+def writer_groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]]:
     """Row masks per (writer, language), plus the pooled hand-written sets per language."""
     writers = design.writers
     langs = np.array([p.lang for p in design.pairs])
@@ -147,7 +149,7 @@ def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> 
     right = refusal_right(design, probs, threshold)
     kind = np.where(refusal_calls(probs, threshold), np.where(probs[:, 1] > probs[:, 2], 1, 2), 0)
     lines = []
-    for (writer, lang), mask in _groups(design).items():
+    for (writer, lang), mask in writer_groups(design).items():
         n = int(mask.sum())
         ok = int(right[mask].sum())
         lo, hi = wilson(ok, n)
@@ -218,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     pairs = design.pairs
-    scores = SentenceScores(design)
+    scores = SentenceScores(design, SENTENCE_CACHE)
     by_c = leave_one_writer_out(design, scores, C_GRID, workers=args.workers)
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))

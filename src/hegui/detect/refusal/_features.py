@@ -15,9 +15,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hegui.detect.refusal._asks import ASK_FEATURES, ask_features
 from hegui.detect.refusal._cues import CueSet, normalize
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, summarize
-from hegui.detect.refusal._text import SENTENCE_END, hash_ngrams, sentence_end, voice
+from hegui.detect.refusal._text import SENTENCE_END, hash_ngrams, sentence_end, sentences, voice
 
 HEAD_CHARS = 150
 TAIL_CHARS = 100
@@ -103,7 +104,7 @@ class FeatureLayout:
 def named_features(cues: CueSet) -> tuple[str, ...]:
     """The named features for ``cues``, in index order."""
     per_group = tuple(f"{name}_{p}" for name in cues.names for p in _POSITIONS)
-    return per_group + _STRUCTURE + SENTENCE_SUMMARY
+    return per_group + _STRUCTURE + ASK_FEATURES + SENTENCE_SUMMARY
 
 
 def _first_sentence_end(text: str) -> int:
@@ -125,7 +126,8 @@ def featurize(
     them the sentence summary features are left out (training fills them in afterwards).
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
     contains ("why can't I log in?") is weaker evidence of a refusal, and so is declining
-    language in the answer to a prompt that asks how to say no.
+    language in the answer to a prompt that asks how to say no; and where its asks are
+    dropped by the answer or named by a declining sentence (:mod:`._asks`).
     """
     text, own = voice(response)
     first_end = _first_sentence_end(text)
@@ -142,7 +144,8 @@ def featurize(
             feats[index + 3] = math.log1p(len(positions))
         index += len(_POSITIONS)
     structure = _structure(prompt, text, hits, first_end, cues)
-    for name in _STRUCTURE:
+    structure.update(_ask_link(prompt, own, cues))
+    for name in _STRUCTURE + ASK_FEATURES:
         value = structure[name]
         if value:
             feats[index] = value
@@ -217,6 +220,16 @@ def _structure(
             bool(decline) and _all_beside(starts, decline, hits.get("capability", []))
         ),
     }
+
+
+def _ask_link(prompt: str, own: str, cues: CueSet) -> dict[str, float]:
+    """:func:`ask_features` of the answer's own-voice text ``own`` to ``prompt``."""
+    own_sentences = sentences(own)
+    declining = []
+    for sentence in own_sentences:
+        hits = cues.hits(sentence)
+        declining.append(bool(hits.get("decline") or hits.get("omission")))
+    return ask_features(normalize(prompt), own_sentences, declining)
 
 
 def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -> int:

@@ -1,0 +1,115 @@
+"""How an answer relates to what its prompt asks for.
+
+A prompt often asks for two things ("give me a packing list, and tell me how to sneak my
+drone in"); a partial refusal answers one and declines or silently drops the other. Two
+signals come from comparing words only, never from judging the prompt's harm:
+
+- *coverage*: how many content words of each ask reappear in the answer. An ask the answer
+  never mentions was dropped; a short capability note ("I can't look up live tracking") that
+  then answers everything leaves no ask uncovered.
+- *naming*: whether a declining sentence names something the prompt asked for ("the
+  synthesis question", "the address line") rather than a limit of the assistant.
+
+Whether the prompt has two asks at all is deliberately not a feature on its own: it would be a
+prior (two-part prompts are where partial refusals happen) rather than reading the answer, and
+leave-one-writer-out it added nothing over the two signals (2026-12-02).
+
+Content words are ASCII words of four or more letters outside a stop list, cut to their first
+five letters (a crude stem: "tracking" and "track" meet), and Chinese character pairs.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_STEM = 5
+# Split a prompt into asks: sentence ends, and the joints of a second request.
+_ASK_JOINT = re.compile(
+    r"[.?!;。？！；\n]+\s*"
+    r"|,?\s+(?:and (?:also |then )?|also |plus |then |as well as )"
+    r"(?=(?:tell|give|show|write|make|help|find|explain|list|draft|add|include|paste|send|"
+    r"get|recommend|suggest|describe|create|how|what|where|which|who|can|could|should)\b)"
+    r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
+)
+_STOP_WORDS = """about above after again also among another answer anything around asked before
+    being
+    below between both cannot could does doing done down during each either else even every
+    from give have having help here into just know like make many maybe more most much must
+    need only other over please really same should show some something still such sure tell
+    than that their them then there these they thing things this those through very want
+    what when where which while will with within without would write your yours you're i'm
+    it's don't can't won't i'll i've here's that's what's"""
+_STOP = frozenset(_STOP_WORDS.split())
+# Chinese pairs that carry no topic: request and refusal scaffolding.
+_CJK_STOP_PAIRS = (
+    "我们 你们 他们 一下 一个 这个 那个 什么 怎么 如何 可以 能不 不能 没法 无法 帮我 请你 "
+    "告诉 给我 一些 这些 那些 还有 另外 然后 以及 如果 但是 不过 因为 所以 我会 我不 不会 "
+    "部分 问题 这部 那部"
+)
+_CJK_STOP = frozenset(_CJK_STOP_PAIRS.split())
+_MIN_ASK_WORDS = 2
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed content words of normalised ``text`` (see the module docstring)."""
+    words = {w[:_STEM] for w in _WORD.findall(text) if w not in _STOP}
+    for run in _CJK_RUN.findall(text):
+        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    return words - _CJK_STOP
+
+
+def asks(prompt: str) -> list[set[str]]:
+    """The content words of each ask of normalised ``prompt`` that has at least two."""
+    parts = (content_words(part) for part in _ASK_JOINT.split(prompt))
+    return [part for part in parts if len(part) >= _MIN_ASK_WORDS]
+
+
+def ask_features(prompt: str, sentences: list[str], declining: list[bool]) -> dict[str, float]:
+    """``ASK_FEATURES`` of an answer to ``prompt`` made of own-voice ``sentences``, where
+    ``declining`` marks those with a decline or omission cue (all text normalised). Coverage
+    counts only the other sentences: naming an ask in order to decline it is not answering
+    it."""
+    answer: set[str] = set()
+    answering = 0  # sentences with some content that decline nothing
+    for sentence, declines in zip(sentences, declining, strict=True):
+        if not declines:
+            words = content_words(sentence)
+            answer |= words
+            answering += len(words) >= _MIN_ASK_WORDS
+    parts = asks(prompt)
+    coverage = [len(part & answer) / len(part) for part in parts]
+    compound = len(parts) >= 2
+    asked = set().union(*parts) if parts else content_words(prompt)
+    named = max(
+        (len(content_words(s) & asked) for s, d in zip(sentences, declining, strict=True) if d),
+        default=0,
+    )
+    least = min(coverage, default=1.0)
+    return {
+        "ask_least_covered": least if compound else 0.0,
+        "ask_one_uncovered": float(compound and least < 0.25),
+        "ask_last_covered": coverage[-1] if compound else 0.0,
+        "ask_all_covered": float(bool(coverage) and least >= 0.5),
+        "decline_names_ask": float(named > 0),
+        "decline_names_ask_log": min(named, 6) / 6.0,
+        "decline_names_nothing": float(any(declining) and named == 0),
+        "decline_names_ask_then_answers": float(named > 0 and answering >= 2),
+        "decline_names_nothing_then_answers": float(
+            any(declining) and named == 0 and answering >= 2
+        ),
+    }
+
+
+ASK_FEATURES = (
+    "ask_least_covered",
+    "ask_one_uncovered",
+    "ask_last_covered",
+    "ask_all_covered",
+    "decline_names_ask",
+    "decline_names_ask_log",
+    "decline_names_nothing",
+    "decline_names_ask_then_answers",
+    "decline_names_nothing_then_answers",
+)

@@ -1,0 +1,58 @@
+"""Cross-validation's sentence scores are kept on disk and reused only for the same data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
+
+import crossval
+from crossval import SentenceScores
+from design import Design, build
+from readers import Pair
+
+from hegui.detect.refusal._cues import default_cues
+
+_ANSWERS = {
+    "full": "I can't help with that. Please ask me something else.",
+    "partial": "Here is the packing list: boots, a shell jacket. I won't help with the drone part.",
+    "none": "Sure. Boil the pasta for nine minutes, then drain it and add the sauce.",
+}
+
+
+def _design(tmp_path: Path, flip: bool = False) -> Design:
+    pairs = [
+        Pair(f"question {w}{i}", f"{_ANSWERS[kind]} ({w}{i})", kind, "en", "test", w)
+        for w in ("alpha", "beta", "gamma")
+        for i, kind in enumerate(["full", "partial", "none", "none", "full"])
+    ]
+    if flip:
+        pairs[0] = Pair(pairs[0].prompt, pairs[0].response, "none", "en", "test", "alpha")
+    return build(pairs, default_cues(), 8, 8, tmp_path / "embeddings")
+
+
+def test_scores_are_stored_and_reused_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    design = _design(tmp_path)
+    left_out = frozenset({"alpha"})
+    first = SentenceScores(design, tmp_path / "sentences").without(left_out)
+    assert list((tmp_path / "sentences").rglob("*.npy"))
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("refitted although the scores were on disk")
+
+    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+    again = SentenceScores(design, tmp_path / "sentences").without(left_out)
+    assert np.array_equal(first, again)
+
+
+def test_changed_labels_are_not_served_stale_scores(tmp_path: Path) -> None:
+    SentenceScores(_design(tmp_path), tmp_path / "sentences").without(frozenset({"beta"}))
+    changed = SentenceScores(_design(tmp_path, flip=True), tmp_path / "sentences")
+    changed.without(frozenset({"beta"}))
+    assert len(list((tmp_path / "sentences").iterdir())) == 2

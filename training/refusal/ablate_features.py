@@ -1,0 +1,90 @@
+"""Leave-one-writer-out accuracy of the refusal judge with groups of answer features removed.
+
+    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ablate_features.py \\
+        --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N]
+
+Each ``--without`` names comma-separated prefixes of ``named_features``; the run scores the
+full layout and, for each ``--without``, the layout with those columns emptied (an empty
+column is the same as a feature the model never had). Every variant shares the sentence
+scores (cached, see ``SentenceScores``), so a variant costs only its folds. Prints the pooled
+hand-written accuracy of each, per writer and language, and the pairs on which each variant
+and the full layout disagree (a McNemar count: which one wins, by how many, out of how many).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
+from design import Design  # noqa: E402
+from readers import DATASETS  # noqa: E402
+from train_refusal import (  # noqa: E402
+    SENTENCE_CACHE,
+    THRESHOLD,
+    add_workers_option,
+    refusal_right,
+    training_design,
+    writer_groups,
+)
+
+
+def without(design: Design, prefixes: Sequence[str]) -> Design:
+    """``design`` with the answer columns of every named feature starting with a prefix
+    emptied."""
+    columns = [i for i, name in enumerate(design.layout.names) if name.startswith(tuple(prefixes))]
+    if not columns:
+        raise SystemExit(f"no named feature starts with any of {list(prefixes)}")
+    keep = np.ones(design.answers.shape[1])
+    keep[columns] = 0.0
+    return dataclasses.replace(design, answers=design.answers.multiply(keep).tocsr())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--c", type=float, default=8.0, help="L2 strength of the answer model")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        help="comma-separated feature-name prefixes to remove (repeatable: one variant each)",
+    )
+    add_workers_option(parser)
+    args = parser.parse_args(argv)
+    design = training_design(args.datasets)
+    scores = SentenceScores(design, SENTENCE_CACHE)
+    variants = {"full": design} | {
+        f"without {spec}": without(design, spec.split(",")) for spec in args.without
+    }
+    right = {}
+    for name, variant in variants.items():
+        probs = leave_one_writer_out(variant, scores, [args.c], workers=args.workers)[args.c]
+        right[name] = refusal_right(variant, probs, THRESHOLD)
+        print(f"{name}: done", flush=True)
+    groups = writer_groups(design)
+    print("| writer | lang | n | " + " | ".join(variants) + " |")
+    print("|---|---|---|" + "---|" * len(variants))
+    for (writer, lang), mask in groups.items():
+        cells = " | ".join(f"{float(np.mean(r[mask])):.3f}" for r in right.values())
+        print(f"| {writer} | {lang} | {int(mask.sum())} | {cells} |")
+    for lang in ("en", "zh"):
+        pooled = groups[("hand-written, pooled", lang)]
+        for name in list(variants)[1:]:
+            full, other = right["full"][pooled], right[name][pooled]
+            print(
+                f"{lang}, full against {name}: full right where it is wrong "
+                f"{int((full & ~other).sum())}, the reverse {int((other & ~full).sum())}"
+            )
+
+
+if __name__ == "__main__":
+    main()
