@@ -3,16 +3,15 @@ or names in a decline."""
 
 from __future__ import annotations
 
-from hegui.detect.refusal._asks import ask_features, asks, content_words
+from hegui.detect.refusal._asks import asks, content_words
 from hegui.detect.refusal._cues import default_cues, normalize
-from hegui.detect.refusal._text import sentences, voice
+from hegui.detect.refusal._features import _ask_link
+from hegui.detect.refusal._text import voice
 
 
 def _features(prompt: str, response: str) -> dict[str, float]:
-    cues = default_cues()
-    own = sentences(voice(response)[1])
-    declining = [bool(cues.hits(s)["decline"] or cues.hits(s)["omission"]) for s in own]
-    return ask_features(normalize(prompt), own, declining)
+    """The ask features exactly as the judge computes them for this pair."""
+    return _ask_link(prompt, voice(response)[1], default_cues())
 
 
 def test_a_two_part_prompt_has_two_asks_in_both_languages() -> None:

@@ -139,30 +139,35 @@ class SentenceScores:
 
     def without(self, left_out: frozenset[str]) -> FloatArray:
         """Scores for the sentences of ``left_out``'s pairs from a model trained without them."""
-        if left_out not in self._done:
-            stored = self._load(left_out)
-            self._done[left_out] = self._fit_without(left_out) if stored is None else stored
+        if not self._known(left_out):
+            self._done[left_out] = self._fit_without(left_out)
         return self._done[left_out]
 
     def prefetch(self, left_outs: Iterable[frozenset[str]], workers: int) -> None:
-        """Fit the sentence models for every set in ``left_outs`` not fitted yet,
-        ``workers`` at a time."""
-        todo = []
-        for left_out in dict.fromkeys(left_outs):
-            if left_out not in self._done:
-                stored = self._load(left_out)
-                if stored is None:
-                    todo.append(left_out)
-                else:
-                    self._done[left_out] = stored
+        """Fit the sentence models for every set in ``left_outs`` neither fitted yet nor on
+        disk, ``workers`` at a time."""
+        todo = [s for s in dict.fromkeys(left_outs) if not self._known(s)]
         fitted = parallel_map(self._fit_without, todo, workers)
         self._done.update(zip(todo, fitted, strict=True))
 
+    def _known(self, left_out: frozenset[str]) -> bool:
+        """Whether ``left_out``'s scores are in memory, after loading them from disk if there."""
+        if left_out not in self._done:
+            stored = self._load(left_out)
+            if stored is None:
+                return False
+            self._done[left_out] = stored
+        return True
+
+    def _held(self, left_out: frozenset[str]) -> npt.NDArray[np.bool_]:
+        """Sentence mask: the sentences of ``left_out``'s pairs."""
+        held: npt.NDArray[np.bool_] = np.isin(self.writers, list(left_out))[self.design.owner]
+        return held
+
     def _fit_without(self, left_out: frozenset[str]) -> FloatArray:
-        held = np.isin(self.writers, list(left_out))
-        model = fit_sentences(self.design, ~held)
+        model = fit_sentences(self.design, ~np.isin(self.writers, list(left_out)))
         scores = np.zeros(len(self.design.owner))
-        mask = held[self.design.owner]
+        mask = self._held(left_out)
         scores[mask] = model.predict_proba(self.design.sentences[mask])[:, 1]
         self._store(left_out, scores[mask])
         return scores
@@ -177,7 +182,7 @@ class SentenceScores:
         path = self._path(left_out)
         if path is None or not path.exists():
             return None
-        mask = np.isin(self.writers, list(left_out))[self.design.owner]
+        mask = self._held(left_out)
         stored = np.load(path, allow_pickle=False)
         if stored.shape != (int(mask.sum()),):
             return None

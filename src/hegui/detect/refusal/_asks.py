@@ -34,8 +34,7 @@ _ASK_JOINT = re.compile(
     r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
 )
 _STOP_WORDS = """about above after again also among another answer anything around asked before
-    being
-    below between both cannot could does doing done down during each either else even every
+    being below between both cannot could does doing done down during each either else even every
     from give have having help here into just know like make many maybe more most much must
     need only other over please really same should show some something still such sure tell
     than that their them then there these they thing things this those through very want
