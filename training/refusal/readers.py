@@ -32,36 +32,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
 KINDS = ("none", "partial", "full")
-HAND_WRITTEN = (
-    "written",
-    "heldout_v1",
-    "heldout_v2",
-    "heldout_v3",
-    "heldout_v4",
-    "heldout_v5",
-    "heldout_v6",
-    "heldout_v7",
-    "heldout_v8",
-    "heldout_v9",
-    "heldout_v10",
-    "heldout_v11",
-    "heldout_v12",
-    "heldout_v13",
-    "heldout_v14",
-    "heldout_v15",
-    "written2",
-    "written3",
-    "written4",
-    "written5",
-    "written6",
-    "written7",
-    "written8",
-    "written9",
-    "written10",
-    "written11",
-    "written12",
-)
-"""Writers of natural, hand-written pairs: the sets most like a new writer's."""
+NOT_HAND_WRITTEN = ("jbb", "jade", "composed")
+"""Writers whose pairs are public red-teaming output or composed from parts; every other writer
+(each hand-written ``data/*.jsonl`` file, retired held-out sets included) wrote natural pairs."""
+
+
+def is_hand_written(writer: str) -> bool:
+    """Whether ``writer`` wrote natural, hand-written pairs: the sets most like a new writer's."""
+    return writer not in NOT_HAND_WRITTEN
+
 
 _SHORT_REFUSAL = re.compile(r"^(i'm (really )?sorry|i am sorry|i apologi[sz]e|i can't|i cannot)")
 

@@ -42,7 +42,7 @@ from crossval import (  # noqa: E402
     leave_one_writer_out,
 )
 from design import Design, build  # noqa: E402
-from readers import DATASETS, HAND_WRITTEN, ROOT, read_all_sources  # noqa: E402
+from readers import DATASETS, ROOT, is_hand_written, read_all_sources  # noqa: E402
 
 from hegui.detect.classifier._embedding import DIM  # noqa: E402
 from hegui.detect.refusal._cues import default_cues  # noqa: E402
@@ -86,7 +86,8 @@ def writer_groups(design: Design) -> dict[tuple[str, str], npt.NDArray[np.bool_]
 def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
     """Row mask of the hand-written writers' pairs in ``lang``, the figure C is chosen by."""
     langs = np.array([p.lang for p in design.pairs])
-    mask: npt.NDArray[np.bool_] = np.isin(design.writers, HAND_WRITTEN) & (langs == lang)
+    hand_written = np.array([is_hand_written(w) for w in design.writers])
+    mask: npt.NDArray[np.bool_] = hand_written & (langs == lang)
     return mask
 
 
