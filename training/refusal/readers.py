@@ -32,7 +32,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datasets"))
 KINDS = ("none", "partial", "full")
-NOT_HAND_WRITTEN = ("jbb", "jade", "composed")
+JBB, JADE, COMPOSED = "jbb", "jade", "composed"
+"""Writer names of the public sets and of the composed pairs (``data/{en,zh}.jsonl``)."""
+NOT_HAND_WRITTEN = (JBB, JADE, COMPOSED)
 """Writers whose pairs are public red-teaming output or composed from parts; every other writer
 (each hand-written ``data/*.jsonl`` file, retired held-out sets included) wrote natural pairs."""
 
@@ -84,7 +86,7 @@ def read_jbb(root: Path = DATASETS) -> list[Pair]:
                 label = "full" if short else "none"
             if label == "exclude":
                 continue
-            pairs.append(Pair(item["prompt"], response, label, "en", "jbb", "jbb"))
+            pairs.append(Pair(item["prompt"], response, label, "en", JBB, JBB))
     return pairs
 
 
@@ -105,7 +107,7 @@ def read_jade(root: Path = DATASETS) -> list[Pair]:
                         continue
                     label = overrides.get(f"{level}/{row['ID']}/{key}", default)
                     if label != "exclude":
-                        pairs.append(Pair(row["问题"], response, label, "zh", "jade", "jade"))
+                        pairs.append(Pair(row["问题"], response, label, "zh", JADE, JADE))
     return pairs
 
 
@@ -139,7 +141,7 @@ def writer_of(path: Path) -> str:
     """``data/en.jsonl`` -> ``composed``; ``data/heldout_v3_zh.jsonl`` -> ``heldout_v3``."""
     stem = path.stem
     if stem in ("en", "zh"):
-        return "composed"
+        return COMPOSED
     return stem.removesuffix("_en").removesuffix("_zh")
 
 
