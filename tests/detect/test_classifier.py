@@ -17,7 +17,7 @@ from hegui.detect.classifier import (
     load_heads,
 )
 from hegui.detect.classifier._heads import save_heads
-from hegui.detect.classifier._text import segments
+from hegui.detect.classifier._text import _SENTENCE, ends_sentence, segments
 from hegui.detect.classifier.cli import app
 from hegui.errors import HeguiError
 
@@ -215,6 +215,26 @@ def test_segments_cover_long_texts_at_linear_cost(text: str) -> None:
     assert covered.all()
     assert sum(end - start for start, end in spans) <= 3 * len(text)
     assert segments(text[:200], 200, 100) == [(0, 200)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("Version 3.14 is out. Go!", [19, 23]),
+        ("先停掉旧服务；再启动新的。有问题吗？\n没有", [6, 12, 17, 18]),
+        ("e.g. this, 2.5 of it", [3]),
+    ],
+)
+def test_a_sentence_ends_where_segments_would_cut_it(text: str, ends: list[int]) -> None:
+    assert [i for i in range(len(text)) if ends_sentence(text, i)] == ends
+    cuts = [match.end() for match in _SENTENCE.finditer(text) if match.end() > match.start()]
+    assert [len(text[:cut].rstrip()) - 1 for cut in cuts[:-1]] == ends[: len(cuts) - 1]
+
+
+def test_a_full_stop_at_the_end_of_a_growing_text_is_not_yet_a_sentence_end() -> None:
+    assert ends_sentence("It was version 3.", 16)
+    assert not ends_sentence("It was version 3.", 16, complete=False)
+    assert ends_sentence("It was version 3. ", 16, complete=False)
 
 
 @pytest.mark.parametrize(

@@ -180,6 +180,24 @@ def test_a_classifier_block_that_stands_when_the_sentence_ends_stops_the_stream(
     assert len(result.release) <= len(prefix) + len(SENTENCE)
 
 
+DECIMAL_SENTENCE = " To kill the old daemon, stop version 3.14 first and start the new one."
+
+
+def _blocks_until_the_sentence_is_whole(checked: str) -> bool:
+    """Scores the trigger high until its whole sentence is in the checked text."""
+    at = checked.rfind(TRIGGER)
+    return at >= 0 and "the new one." not in checked[at:]
+
+
+@pytest.mark.parametrize("offset", range(0, 24, 3))
+def test_a_decimal_point_does_not_end_the_held_sentence(offset: int) -> None:
+    # "3.14" is not a sentence end for the classifier, so the re-check must not stop there.
+    text = EN_FILLER[: 200 + offset] + DECIMAL_SENTENCE + " " + EN_FILLER[:120]
+    result = _classifier_stream(text, _blocks_until_the_sentence_is_whole)
+    assert result.blocked is None
+    assert result.release == text
+
+
 def test_a_stream_that_ends_while_a_block_is_held_is_blocked() -> None:
     result = _classifier_stream(EN_FILLER[:200] + " and then kill it", _unfinished_after_trigger)
     assert result.blocked is not None

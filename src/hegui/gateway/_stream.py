@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hegui.detect import Decision, Verdict
+from hegui.detect.classifier import ends_sentence
 from hegui.detect.keywords import PendingKeywords
 from hegui.gateway._config import StreamSettings
 
@@ -49,7 +50,6 @@ MAX_WORD_CHARS = 32
 a URL say, is cut where the overlap ends)."""
 HOLD_MAX_CHARS = 200
 """How far past a classifier's block on an unfinished sentence the guard waits for it to end."""
-SENTENCE_ENDS = frozenset(".!?。！？…\n")
 
 
 @dataclass
@@ -158,12 +158,12 @@ class StreamGuard:
         """A block no evidence span explains (nor a failed detector), on text that stops
         mid-sentence: worth waiting for the sentence to end."""
         decided_by = verdict.decided_by or ""
-        tail = self.text.rstrip()
+        last = len(self.text.rstrip()) - 1
         return (
             not verdict.spans
             and not decided_by.startswith("error:")
-            and bool(tail)
-            and tail[-1] not in SENTENCE_ENDS
+            and last >= 0
+            and not ends_sentence(self.text, last, complete=False)
         )
 
     def _release_to(self, end: int) -> str:
@@ -181,8 +181,11 @@ def _separates(char: str) -> bool:
 
 
 def _last_sentence_end(text: str, since: int) -> int | None:
-    """The index just after the last sentence-ending mark at or after ``since``, if any."""
-    for i in range(len(text) - 1, since - 1, -1):
-        if text[i] in SENTENCE_ENDS:
+    """The index just after the last sentence end in the text that arrived from ``since`` on,
+    if any. Sentences end where the classifier cuts them, so the re-check reads whole the
+    sentence it will score; a full stop that ended the text before ``since`` counts now that
+    the character after it has arrived."""
+    for i in range(len(text) - 1, max(since - 1, 0) - 1, -1):
+        if ends_sentence(text, i, complete=False):
             return i + 1
     return None

@@ -10,6 +10,7 @@ from hegui.detect.classifier._data import Example, read_labelled
 from hegui.detect.classifier._embedding import EmbeddingClassifier, default_e5_heads
 from hegui.detect.classifier._heads import Heads, load_heads, save_heads
 from hegui.detect.classifier._ngram import NgramClassifier, NgramFeatures, default_ngram_heads
+from hegui.detect.classifier._text import ends_sentence
 from hegui.detect.classifier._train import Featuriser, fit_heads, measure
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "NgramFeatures",
     "default_e5_heads",
     "default_ngram_heads",
+    "ends_sentence",
     "fit_heads",
     "load_heads",
     "measure",

@@ -59,7 +59,23 @@ def normalise(text: str) -> str:
     return folded
 
 
-_SENTENCE = re.compile(r"(?:[^。！？!?；;\n.]|\.(?!\s|$))*(?:[。！？!?；;\n]+\s*|\.+(?:\s+|$)|$)")
+SENTENCE_MARKS = "。！？!?；;\n"
+"""Marks that end a sentence wherever they stand; a full stop ends one only before white space
+or the end of the text (the one in "3.14" does not)."""
+_SENTENCE = re.compile(
+    rf"(?:[^{SENTENCE_MARKS}.]|\.(?!\s|$))*(?:[{SENTENCE_MARKS}]+\s*|\.+(?:\s+|$)|$)"
+)
+
+
+def ends_sentence(text: str, i: int, complete: bool = True) -> bool:
+    """Whether ``text[i]`` ends a sentence where :func:`segments` cuts one. In a text still
+    growing (not ``complete``) a full stop at its very end is not known to end one yet."""
+    char = text[i]
+    if char in SENTENCE_MARKS:
+        return True
+    if char != ".":
+        return False
+    return text[i + 1].isspace() if i + 1 < len(text) else complete
 
 
 MIN_SENTENCE = 8
