@@ -1,10 +1,11 @@
 """Rebuild the refusal judge's shipped weights and its model card.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH] \\
-        [--workers N]
+        [--workers N] [--c C ...]
 
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
-leave-one-writer-out cross-validation for each L2 strength in ``C_GRID``, picks the one with
+leave-one-writer-out cross-validation for each L2 strength in ``C_GRID`` (or those given
+with ``--c``), picks the one with
 the best accuracy on the held-out hand-written sets and then, with that C, the refusal threshold
 in ``THRESHOLD_GRID`` the same way (kept only when it beats ``THRESHOLD`` clearly, see
 :func:`beats_default`), fits the sentence model and the
@@ -217,14 +218,22 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument(
+        "--c",
+        type=float,
+        action="append",
+        help=f"an L2 strength to cross-validate (repeatable; default: all of {C_GRID}); the "
+        "higher ones take the longest to fit",
+    )
     add_workers_option(parser)
     args = parser.parse_args(argv)
+    c_grid = tuple(args.c or C_GRID)
     design = training_design(args.datasets)
     pairs = design.pairs
     scores = SentenceScores(design, SENTENCE_CACHE)
-    by_c = leave_one_writer_out(design, scores, C_GRID, workers=args.workers)
+    by_c = leave_one_writer_out(design, scores, c_grid, workers=args.workers)
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
-    best_c = max(C_GRID, key=lambda c: (sum(pooled[c]), -c))
+    best_c = max(c_grid, key=lambda c: (sum(pooled[c]), -c))
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
     threshold, by_threshold = choose_threshold(design, by_c[best_c])
     print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
