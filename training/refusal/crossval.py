@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import sklearn
-from design import Design, refusing_sentence_embeddings, with_summary
+from design import Design, refusing_sentence_embeddings, refusing_sentences, with_summary
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from hegui.detect.classifier._embedding import DIM
+from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
@@ -84,6 +84,21 @@ def answer_matrix(
         refusing = refusing_sentence_embeddings(design, sentence_probs).astype(np.float64)
         blocks.append(sparse.csr_matrix(refusing * scales[1]))
     return sparse.hstack(blocks, format="csr")
+
+
+def embed_refusing_sentences(
+    design: Design, sentence_probs: Iterable[FloatArray], workers: int
+) -> None:
+    """Put the embedding of every answer's most refusing sentence under each of
+    ``sentence_probs`` in the embedding cache, ``workers`` processes splitting the texts.
+
+    The folds then find them there: left to the folds, two folds running side by side embed
+    largely the same sentences (most answers' most refusing sentence does not change with the
+    writer left out), one process per fold, and a cold rebuild spent most of its fold time so.
+    """
+    texts = sorted({t for probs in sentence_probs for t in refusing_sentences(design, probs)})
+    shares = [texts[k::workers] for k in range(max(workers, 1))]
+    parallel_map(lambda share: len(embed_cached(share, design.cache)), shares, workers)
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
@@ -253,14 +268,13 @@ def leave_one_writer_out(
         workers,
     )
 
+    sentence_scores = {w: _fold_sentence_scores(scores, writers, w) for w in writers}
+    if scales[1]:
+        embed_refusing_sentences(design, sentence_scores.values(), workers)
+
     def fold(writer: str) -> list[FloatArray]:
         test = scores.writers == writer
-        others = [w for w in writers if w != writer]
-        sentence = (
-            scores.out_of_writer(others, frozenset({writer}))
-            + scores.without(frozenset({writer})) * test[design.owner]
-        )
-        x = answer_matrix(design, sentence, scales)
+        x = answer_matrix(design, sentence_scores[writer], scales)
         probs = []
         for c in grid:
             model = fit_answers(x[~test], y[~test], c)
@@ -277,13 +291,26 @@ def leave_one_writer_out(
     return out
 
 
+def _fold_sentence_scores(scores: SentenceScores, writers: list[str], writer: str) -> FloatArray:
+    """The sentence scores ``writer``'s fold sees: its own sentences from a model without it,
+    every other writer's from a model without both."""
+    test = (scores.writers == writer)[scores.design.owner]
+    others = [w for w in writers if w != writer]
+    return (
+        scores.out_of_writer(others, frozenset({writer}))
+        + scores.without(frozenset({writer})) * test
+    )
+
+
 def fit_final(
-    design: Design, scores: SentenceScores, c: float
+    design: Design, scores: SentenceScores, c: float, workers: int = 1
 ) -> tuple[LogisticRegression, LogisticRegression]:
     """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
-    writer."""
+    writer (``workers``: processes for embedding their most refusing sentences)."""
     writers = sorted(set(scores.writers))
-    x = answer_matrix(design, scores.out_of_writer(writers, frozenset()))
+    cross_fitted = scores.out_of_writer(writers, frozenset())
+    embed_refusing_sentences(design, [cross_fitted], workers)
+    x = answer_matrix(design, cross_fitted)
     answers = fit_answers(x, labels(design), c)
     sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
     return answers, sentence

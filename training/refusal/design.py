@@ -95,17 +95,21 @@ def build(
     )
 
 
+def refusing_sentences(design: Design, sentence_probs: npt.NDArray[np.float64]) -> list[str]:
+    """Per pair: its answer's most refusing sentence under ``sentence_probs``, cut to the
+    characters the judge embeds (what it embeds at run time, see ``answer_embedding``)."""
+    bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
+    return [
+        most_refusing(design.sentence_texts[a:b], list(sentence_probs[a:b]))[:EMBED_CHARS]
+        for a, b in pairwise(bounds)
+    ]
+
+
 def refusing_sentence_embeddings(
     design: Design, sentence_probs: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float32]:
-    """(pairs, 384): the e5 embedding of each answer's most refusing sentence under
-    ``sentence_probs`` (what the judge embeds at run time, see ``answer_embedding``)."""
-    bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
-    chosen = [
-        most_refusing(design.sentence_texts[a:b], list(sentence_probs[a:b]))
-        for a, b in pairwise(bounds)
-    ]
-    return embed_cached([c[:EMBED_CHARS] for c in chosen], design.cache)
+    """(pairs, 384): the e5 embedding of each of :func:`refusing_sentences`."""
+    return embed_cached(refusing_sentences(design, sentence_probs), design.cache)
 
 
 def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:

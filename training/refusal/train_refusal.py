@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
     threshold, by_threshold = choose_threshold(design, by_c[best_c])
     print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
-    answers, sentence = fit_final(design, scores, best_c)
+    answers, sentence = fit_final(design, scores, best_c, args.workers)
     save_model(
         _to_model(answers, sentence, design, threshold),
         WEIGHTS_DIR,

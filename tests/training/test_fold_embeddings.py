@@ -1,0 +1,64 @@
+"""Cross-validation embeds each most refusing sentence once, however many folds run at once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
+
+from crossval import SentenceScores, leave_one_writer_out
+from design import Design, build
+from readers import Pair
+
+from hegui.detect.classifier import _embedding
+from hegui.detect.refusal._cues import default_cues
+
+_ANSWERS = {
+    "full": "I can't help with that. Please ask me something else.",
+    "partial": "Here is the packing list: boots, a shell jacket. I won't help with the drone part.",
+    "none": "Sure. Boil the pasta for nine minutes. Then drain it and add the sauce.",
+}
+
+
+def _design(tmp_path: Path) -> Design:
+    pairs = [
+        Pair(f"question {w}{i}", f"{_ANSWERS[kind]} ({w}{i})", kind, "en", "test", w)
+        for w in ("alpha", "beta", "gamma", "delta")
+        for i, kind in enumerate(["full", "partial", "none", "none", "full"])
+    ]
+    return build(pairs, default_cues(), 8, 8, tmp_path / "embeddings")
+
+
+def _log_embedded(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Record every text the e5 model is asked to embed, from any (forked) process."""
+    real = _embedding.embed
+
+    def logged(texts: list[str]) -> np.ndarray:
+        with log.open("a", encoding="utf-8") as out:
+            out.writelines(text.replace("\n", " ") + "\n" for text in texts)
+        return real(texts)
+
+    monkeypatch.setattr(_embedding, "embed", logged)
+
+
+def test_folds_side_by_side_embed_no_sentence_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    design = _design(tmp_path)
+    log = tmp_path / "embedded.txt"
+    _log_embedded(monkeypatch, log)
+    leave_one_writer_out(design, SentenceScores(design), [8.0], workers=2)
+    embedded = log.read_text(encoding="utf-8").splitlines()
+    assert embedded, "the folds' most refusing sentences were never embedded"
+    assert len(embedded) == len(set(embedded))
+
+
+def test_two_workers_give_the_one_worker_probabilities(tmp_path: Path) -> None:
+    design = _design(tmp_path)
+    serial = leave_one_writer_out(design, SentenceScores(design), [8.0], workers=1)[8.0]
+    parallel = leave_one_writer_out(design, SentenceScores(design), [8.0], workers=2)[8.0]
+    assert np.array_equal(serial, parallel)
