@@ -28,7 +28,7 @@ from _common import DATA, DATASETS, ROOT, read_jsonl, write_results
 
 sys.path.insert(0, str(ROOT / "training"))
 
-from datasets import load_all, split_of
+from datasets import prompts_of_split
 from hegui.detect import Cascade, Role, Tier, TierRun, build_cascade
 from hegui.policy import DEFAULT_POLICY_ID, PolicyPack, load_policy
 from hegui.stats import wilson
@@ -145,7 +145,7 @@ def detector_of(cascade: Cascade) -> Callable[[str], bool]:
 
 
 def main() -> None:
-    examples = [e for e in load_all(DATASETS) if e.role == "prompt" and split_of(e.text) == "test"]
+    examples = prompts_of_split("test", DATASETS)
     policy = load_policy(DEFAULT_POLICY_ID)
     configs = cascade_configs(policy)
     results: dict[str, Any] = {"policy": f"{policy.id} {policy.version}", "languages": {}}

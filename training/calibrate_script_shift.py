@@ -61,11 +61,7 @@ def _is_hard(example: ds.Example) -> bool:
 
 def scan(lang: str, datasets_dir: Path) -> list[Row]:
     """Dev F1 and false flags of the default cascade per shift, for one language."""
-    examples = [
-        e
-        for e in ds.load_all(datasets_dir)
-        if e.role == "prompt" and e.lang == lang and ds.split_of(e.text) == "dev"
-    ]
+    examples = [e for e in ds.prompts_of_split("dev", datasets_dir) if e.lang == lang]
     cascade = build_cascade(load_policy("cn-tc260"))
     ngram = next(t.detector for t in cascade.tiers if t.detector.name == "ngram")
     for tier in cascade.tiers:

@@ -157,6 +157,12 @@ def load_all(
     return [example for key, example in seen.items() if key not in conflicted]
 
 
+def prompts_of_split(split: str, datasets_dir: Path = DEFAULT_DATASETS) -> list[Example]:
+    """The prompts (not answers) among :func:`load_all`'s examples whose :func:`split_of` is
+    ``split``: what the tuning scripts (``"dev"``) and the accuracy bench (``"test"``) read."""
+    return [e for e in load_all(datasets_dir) if e.role == "prompt" and split_of(e.text) == split]
+
+
 USED = ("cold", "cvalues", "flames", "harmbench", "jade_db", "jailbreakbench_artifacts")
 """The data set folders :func:`load_all` reads (SafetyBench's multiple-choice items are not
 prompts and are left out)."""

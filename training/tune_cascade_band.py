@@ -49,11 +49,7 @@ def score_dev(datasets_dir: Path) -> list[Scored]:
         policy,
         [Tier(t.detector, t.kind, TierRun.ALWAYS, t.labels) for t in full.tiers],
     )
-    examples = [
-        e
-        for e in ds.load_all(datasets_dir)
-        if e.role == "prompt" and e.lang in ("zh", "en") and ds.split_of(e.text) == "dev"
-    ]
+    examples = [e for e in ds.prompts_of_split("dev", datasets_dir) if e.lang in ("zh", "en")]
     rows: list[Scored] = []
     for n, example in enumerate(examples, 1):
         without = cheap.check(example.text, Role.PROMPT)
