@@ -137,12 +137,15 @@ def choose_threshold(
     """The threshold to ship, and the pooled (en, zh) accuracy at each of ``THRESHOLD_GRID``:
     the one with the best en + zh sum (ties to ``THRESHOLD``) if it :func:`beats_default` over
     the pooled hand-written pairs of both languages, else ``THRESHOLD``."""
-    by_threshold = {t: list(pooled_accuracy(design, probs, t)) for t in THRESHOLD_GRID}
+    en, zh = (pooled_hand_written(design, lang) for lang in ("en", "zh"))
+    right = {t: refusal_right(design, probs, t) for t in (*THRESHOLD_GRID, THRESHOLD)}
+    by_threshold = {
+        t: [float(np.mean(right[t][en])), float(np.mean(right[t][zh]))] for t in THRESHOLD_GRID
+    }
     best = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
-    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
-    right_best = refusal_right(design, probs, best)[pooled]
-    right_default = refusal_right(design, probs, THRESHOLD)[pooled]
-    return (best if beats_default(right_best, right_default) else THRESHOLD), by_threshold
+    pooled = en | zh
+    wins = beats_default(right[best][pooled], right[THRESHOLD][pooled])
+    return (best if wins else THRESHOLD), by_threshold
 
 
 def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> list[str]:
