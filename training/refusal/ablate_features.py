@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
-from design import Design  # noqa: E402
-from readers import DATASETS  # noqa: E402
-from train_refusal import (  # noqa: E402
+from crossval import SentenceScores, leave_one_writer_out
+from design import Design
+from readers import DATASETS
+from train_refusal import (
     SENTENCE_CACHE,
     THRESHOLD,
     add_workers_option,

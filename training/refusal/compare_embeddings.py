@@ -14,16 +14,12 @@ five minutes per pair of scales on one core once the embeddings are cached.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
-from readers import DATASETS  # noqa: E402
-from train_refusal import (  # noqa: E402
+from crossval import SentenceScores, leave_one_writer_out
+from readers import DATASETS
+from train_refusal import (
     SENTENCE_CACHE,
     add_workers_option,
     number_pair,

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import compose_en
+import compose_zh
 
-import compose_en  # noqa: E402
-import compose_zh  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 Row = dict[str, str]
 

@@ -18,16 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from crossval import SentenceScores, leave_one_writer_out  # noqa: E402
-from readers import DATASETS  # noqa: E402
-from train_refusal import (  # noqa: E402
+from crossval import SentenceScores, leave_one_writer_out
+from readers import DATASETS
+from train_refusal import (
     SENTENCE_CACHE,
     WEIGHTS_DIR,
     add_workers_option,
@@ -37,7 +33,7 @@ from train_refusal import (  # noqa: E402
     training_design,
 )
 
-from hegui.detect.refusal._judge import CLASSES  # noqa: E402
+from hegui.detect.refusal._judge import CLASSES
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
@@ -27,12 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from crossval import (  # noqa: E402
+from crossval import (
     EMBED_SCALE,
     SENTENCE_C,
     SENTENCE_EMBED_SCALE,
@@ -42,19 +36,22 @@ from crossval import (  # noqa: E402
     labels,
     leave_one_writer_out,
 )
-from design import Design, build  # noqa: E402
-from readers import DATASETS, ROOT, is_hand_written, read_all_sources  # noqa: E402
+from design import Design, build
+from readers import DATASETS, ROOT, is_hand_written, read_all_sources
+from sklearn.linear_model import LogisticRegression
 
-from hegui.detect.classifier._embedding import DIM  # noqa: E402
-from hegui.detect.refusal._cues import default_cues  # noqa: E402
-from hegui.detect.refusal._judge import (  # noqa: E402
+from hegui.detect.classifier._embedding import DIM
+from hegui.detect.refusal._cues import default_cues
+from hegui.detect.refusal._judge import (
     CLASSES,
     EMBED_PARTS,
     RefusalModel,
     save_model,
 )
-from hegui.detect.refusal._sentences import SentenceModel  # noqa: E402
-from hegui.stats import wilson  # noqa: E402
+from hegui.detect.refusal._sentences import SentenceModel
+from hegui.stats import wilson
+
+HERE = Path(__file__).resolve().parent
 
 HASH_BITS = 14
 SENTENCE_BITS = 15
