@@ -97,8 +97,19 @@ def embed_refusing_sentences(
     writer left out), one process per fold, and a cold rebuild spent most of its fold time so.
     """
     texts = sorted({t for probs in sentence_probs for t in refusing_sentences(design, probs)})
-    shares = [texts[k::workers] for k in range(max(workers, 1))]
-    parallel_map(lambda share: len(embed_cached(share, design.cache)), shares, workers)
+    if workers <= 1:
+        embed_cached(texts, design.cache)
+        return
+    # spawned, not forked: the e5 engine's OpenMP pool does not survive a fork once the
+    # parent has used it (the children wait forever on its lock)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_embed_share, [(texts[k::workers], design.cache) for k in range(workers)])
+
+
+def _embed_share(share: tuple[list[str], Path]) -> int:
+    """Embed ``share``'s texts into its cache folder (a spawned worker's task)."""
+    texts, cache = share
+    return len(embed_cached(texts, cache))
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
@@ -143,7 +154,7 @@ class SentenceScores:
     The disk cache is keyed by everything a sentence model depends on (the sentence matrix,
     which answer and writer each sentence belongs to, the labels, ``SENTENCE_C`` and the
     scikit-learn version), so a retraining that changes only the answer features reuses the
-    hundreds of pairwise fits (two thirds of a rebuild) and gets the same numbers.
+    hundreds of pairwise fits (about half a cold rebuild) and gets the same numbers.
     """
 
     def __init__(self, design: Design, cache: Path | None = None) -> None:
