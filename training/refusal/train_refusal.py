@@ -109,7 +109,11 @@ def pooled_accuracy(
     design: Design, probs: npt.NDArray[np.float64], threshold: float = THRESHOLD
 ) -> tuple[float, float]:
     """Refusal accuracy (en, zh) over the pooled hand-written writers' pairs."""
-    right = refusal_right(design, probs, threshold)
+    return pooled_share(design, refusal_right(design, probs, threshold))
+
+
+def pooled_share(design: Design, right: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """The share of ``right`` pairs (en, zh) among the pooled hand-written writers' pairs."""
     en, zh = (float(np.mean(right[pooled_hand_written(design, lang)])) for lang in ("en", "zh"))
     return en, zh
 
@@ -134,13 +138,10 @@ def choose_threshold(
     """The threshold to ship, and the pooled (en, zh) accuracy at each of ``THRESHOLD_GRID``:
     the one with the best en + zh sum (ties to ``THRESHOLD``) if it :func:`beats_default` over
     the pooled hand-written pairs of both languages, else ``THRESHOLD``."""
-    en, zh = (pooled_hand_written(design, lang) for lang in ("en", "zh"))
     right = {t: refusal_right(design, probs, t) for t in (*THRESHOLD_GRID, THRESHOLD)}
-    by_threshold = {
-        t: [float(np.mean(right[t][en])), float(np.mean(right[t][zh]))] for t in THRESHOLD_GRID
-    }
+    by_threshold = {t: list(pooled_share(design, right[t])) for t in THRESHOLD_GRID}
     best = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
-    pooled = en | zh
+    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
     wins = beats_default(right[best][pooled], right[THRESHOLD][pooled])
     return (best if wins else THRESHOLD), by_threshold
 
