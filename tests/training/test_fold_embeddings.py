@@ -11,26 +11,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
 
 from crossval import SentenceScores, leave_one_writer_out
-from design import Design, build
-from readers import Pair
+from design import Design
 
 from hegui.detect.classifier import _embedding
-from hegui.detect.refusal._cues import default_cues
-
-_ANSWERS = {
-    "full": "I can't help with that. Please ask me something else.",
-    "partial": "Here is the packing list: boots, a shell jacket. I won't help with the drone part.",
-    "none": "Sure. Boil the pasta for nine minutes. Then drain it and add the sauce.",
-}
+from support.refusal_pairs import toy_design
 
 
 def _design(tmp_path: Path) -> Design:
-    pairs = [
-        Pair(f"question {w}{i}", f"{_ANSWERS[kind]} ({w}{i})", kind, "en", "test", w)
-        for w in ("alpha", "beta", "gamma", "delta")
-        for i, kind in enumerate(["full", "partial", "none", "none", "full"])
-    ]
-    return build(pairs, default_cues(), 8, 8, tmp_path / "embeddings")
+    return toy_design(tmp_path, ("alpha", "beta", "gamma", "delta"))
 
 
 def _log_embedded(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:

@@ -12,27 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refus
 
 import crossval
 from crossval import SentenceScores
-from design import Design, build
-from readers import Pair
+from design import Design
 
-from hegui.detect.refusal._cues import default_cues
-
-_ANSWERS = {
-    "full": "I can't help with that. Please ask me something else.",
-    "partial": "Here is the packing list: boots, a shell jacket. I won't help with the drone part.",
-    "none": "Sure. Boil the pasta for nine minutes, then drain it and add the sauce.",
-}
+from support.refusal_pairs import toy_design
 
 
 def _design(tmp_path: Path, flip: bool = False) -> Design:
-    pairs = [
-        Pair(f"question {w}{i}", f"{_ANSWERS[kind]} ({w}{i})", kind, "en", "test", w)
-        for w in ("alpha", "beta", "gamma")
-        for i, kind in enumerate(["full", "partial", "none", "none", "full"])
-    ]
-    if flip:
-        pairs[0] = Pair(pairs[0].prompt, pairs[0].response, "none", "en", "test", "alpha")
-    return build(pairs, default_cues(), 8, 8, tmp_path / "embeddings")
+    return toy_design(tmp_path, ("alpha", "beta", "gamma"), flip)
 
 
 def test_scores_are_stored_and_reused_unchanged(
