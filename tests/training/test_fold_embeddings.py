@@ -1,4 +1,4 @@
-"""Cross-validation embeds the folds' most refusing sentences once, before the folds run."""
+"""Cross-validation: writer folds, and each fold's most refusing sentences embedded up front."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
 
-from crossval import SentenceScores, leave_one_writer_out
+from crossval import SentenceScores, leave_one_writer_out, writer_folds
 from design import Design
 
 from hegui.detect.classifier import _embedding
@@ -51,3 +51,28 @@ def test_two_workers_give_the_one_worker_probabilities(tmp_path: Path) -> None:
     serial = leave_one_writer_out(design, SentenceScores(design), [8.0], workers=1)[8.0]
     parallel = leave_one_writer_out(design, SentenceScores(design), [8.0], workers=2)[8.0]
     assert np.array_equal(serial, parallel)
+
+
+def test_writer_folds_deal_every_writer_into_exactly_one_fold() -> None:
+    writers = ["e", "a", "d", "b", "c", "a"]
+    assert writer_folds(writers) == [frozenset({w}) for w in "abcde"]
+    folds = writer_folds(writers, 3)
+    assert folds == [frozenset({"a", "d"}), frozenset({"b", "e"}), frozenset({"c"})]
+    for groups in (2, 6):
+        with pytest.raises(ValueError, match="groups"):
+            writer_folds(writers, groups)
+
+
+def test_group_folds_hold_out_a_whole_group_and_singletons_are_leave_one_writer_out(
+    tmp_path: Path,
+) -> None:
+    design = _design(tmp_path)
+    scores = SentenceScores(design)
+    one_each = leave_one_writer_out(design, scores, [8.0])[8.0]
+    singletons = writer_folds(design.writers, 4)
+    assert np.array_equal(
+        leave_one_writer_out(design, scores, [8.0], folds=singletons)[8.0], one_each
+    )
+    # with its fold partners held out too, a writer's pairs are scored differently
+    grouped = leave_one_writer_out(design, scores, [8.0], folds=writer_folds(design.writers, 3))
+    assert not np.allclose(grouped[8.0], one_each)

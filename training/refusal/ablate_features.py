@@ -1,7 +1,7 @@
 """Leave-one-writer-out accuracy of the refusal judge with groups of answer features removed.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ablate_features.py \\
-        --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N]
+        --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N] [--groups K]
 
 Each ``--without`` names comma-separated prefixes of ``named_features``; the run scores the
 full layout and, for each ``--without``, the layout with those columns emptied (an empty
@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from crossval import SentenceScores, leave_one_writer_out
+from crossval import SentenceScores, leave_one_writer_out, writer_folds
 from design import Design
 from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
     THRESHOLD,
+    add_groups_option,
     add_workers_option,
     refusal_right,
     training_design,
@@ -54,16 +55,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="comma-separated feature-name prefixes to remove (repeatable: one variant each)",
     )
     add_workers_option(parser)
+    add_groups_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design, SENTENCE_CACHE)
+    folds = writer_folds(design.writers, args.groups)
     variants = {"full": design} | {
         f"without {spec}": without(design, spec.split(",")) for spec in args.without
     }
     right = {}
     for name, variant in variants.items():
-        probs = leave_one_writer_out(variant, scores, [args.c], workers=args.workers)[args.c]
-        right[name] = refusal_right(variant, probs, THRESHOLD)
+        probs = leave_one_writer_out(variant, scores, [args.c], workers=args.workers, folds=folds)
+        right[name] = refusal_right(variant, probs[args.c], THRESHOLD)
         print(f"{name}: done", flush=True)
     groups = writer_groups(design)
     print("| writer | lang | n | " + " | ".join(variants) + " |")

@@ -216,6 +216,16 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_groups_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--groups",
+        type=int,
+        help="cross-validate over this many writer groups instead of one writer at a time: a "
+        "quick comparison of variants, a little below the leave-one-writer-out figures (see "
+        "crossval.writer_folds)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", type=Path, default=DATASETS)
