@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refus
 
 from crossval import SentenceScores, leave_one_writer_out, writer_folds
 from design import Design
+from train_refusal import folds_of
 
 from hegui.detect.classifier import _embedding
 from support.refusal_pairs import toy_design
@@ -76,3 +78,17 @@ def test_group_folds_hold_out_a_whole_group_and_singletons_are_leave_one_writer_
     # with its fold partners held out too, a writer's pairs are scored differently
     grouped = leave_one_writer_out(design, scores, [8.0], folds=writer_folds(design.writers, 3))
     assert not np.allclose(grouped[8.0], one_each)
+
+
+def test_a_group_count_the_writers_cannot_fill_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    design = _design(tmp_path)
+    parser = argparse.ArgumentParser(prog="compare_embeddings.py")
+    assert folds_of(parser, design, 3) == writer_folds(design.writers, 3)
+    with pytest.raises(SystemExit) as stopped:
+        folds_of(parser, design, 5)
+    assert stopped.value.code == 2
+    assert "--groups 5: groups must be between 3 and the number of writers (4)" in (
+        capsys.readouterr().err
+    )

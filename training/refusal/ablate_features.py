@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from crossval import SentenceScores, leave_one_writer_out, writer_folds
+from crossval import SentenceScores, leave_one_writer_out
 from design import Design
 from readers import DATASETS
 from train_refusal import (
@@ -27,6 +27,7 @@ from train_refusal import (
     THRESHOLD,
     add_groups_option,
     add_workers_option,
+    folds_of,
     refusal_right,
     training_design,
     writer_groups,
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    folds = writer_folds(design.writers, args.groups)
+    folds = folds_of(parser, design, args.groups)
     variants = {"full": design} | {
         f"without {spec}": without(design, spec.split(",")) for spec in args.without
     }

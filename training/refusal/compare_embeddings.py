@@ -17,12 +17,13 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from crossval import SentenceScores, leave_one_writer_out, writer_folds
+from crossval import SentenceScores, leave_one_writer_out
 from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
     add_groups_option,
     add_workers_option,
+    folds_of,
     number_pair,
     pooled_accuracy,
     training_design,
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    folds = writer_folds(design.writers, args.groups)
+    folds = folds_of(parser, design, args.groups)
     for scales in args.scales:
         probs = leave_one_writer_out(design, scores, [args.c], scales, args.workers, folds)[args.c]
         en, zh = pooled_accuracy(design, probs)

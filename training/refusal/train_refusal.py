@@ -35,6 +35,7 @@ from crossval import (
     fit_final,
     labels,
     leave_one_writer_out,
+    writer_folds,
 )
 from design import Design, build
 from readers import DATASETS, ROOT, is_hand_written, read_all_sources
@@ -224,6 +225,17 @@ def add_groups_option(parser: argparse.ArgumentParser) -> None:
         "quick comparison of variants, a little below the leave-one-writer-out figures (see "
         "crossval.writer_folds)",
     )
+
+
+def folds_of(
+    parser: argparse.ArgumentParser, design: Design, groups: int | None
+) -> list[frozenset[str]]:
+    """The folds for ``--groups`` (one writer each without it); a count the writers cannot
+    fill is a usage error, not a traceback."""
+    try:
+        return writer_folds(design.writers, groups)
+    except ValueError as exc:
+        parser.error(f"--groups {groups}: {exc}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
