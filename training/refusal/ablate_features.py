@@ -1,7 +1,8 @@
 """Leave-one-writer-out accuracy of the refusal judge with groups of answer features removed.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ablate_features.py \\
-        --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N] [--groups K]
+        --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N] \\
+        [--groups K] [--hidden H]
 
 Each ``--without`` names comma-separated prefixes of ``named_features``; the run scores the
 full layout and, for each ``--without``, the layout with those columns emptied (an empty
@@ -26,6 +27,7 @@ from train_refusal import (
     SENTENCE_CACHE,
     THRESHOLD,
     add_groups_option,
+    add_hidden_option,
     add_workers_option,
     folds_of,
     refusal_right,
@@ -57,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     add_workers_option(parser)
     add_groups_option(parser)
+    add_hidden_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design, SENTENCE_CACHE)
@@ -66,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     right = {}
     for name, variant in variants.items():
-        probs = leave_one_writer_out(variant, scores, [args.c], workers=args.workers, folds=folds)
+        probs = leave_one_writer_out(
+            variant, scores, [args.c], workers=args.workers, folds=folds, hidden=args.hidden
+        )
         right[name] = refusal_right(variant, probs[args.c], THRESHOLD)
         print(f"{name}: done", flush=True)
     groups = writer_groups(design)

@@ -1,7 +1,7 @@
 """Leave-one-writer-out accuracy of the refusal judge for other scales of its e5 columns.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/compare_embeddings.py \\
-        [--c 32] [--scales 3:0 3:2 3:4 5:2] [--workers N] [--groups K]
+        [--c 32] [--scales 3:0 3:2 3:4 5:2] [--workers N] [--groups K] [--hidden H]
 
 Each ``A:B`` scales the embeddings of the answer's first and last characters by ``A`` and
 that of its most refusing sentence by ``B`` (0 leaves that part out). Prints the pooled
@@ -22,6 +22,7 @@ from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
     add_groups_option,
+    add_hidden_option,
     add_workers_option,
     folds_of,
     number_pair,
@@ -39,12 +40,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     add_workers_option(parser)
     add_groups_option(parser)
+    add_hidden_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets)
     scores = SentenceScores(design, SENTENCE_CACHE)
     folds = folds_of(parser, design, args.groups)
     for scales in args.scales:
-        probs = leave_one_writer_out(design, scores, [args.c], scales, args.workers, folds)[args.c]
+        probs = leave_one_writer_out(
+            design, scores, [args.c], scales, args.workers, folds, args.hidden
+        )[args.c]
         en, zh = pooled_accuracy(design, probs)
         print(
             f"scales {scales[0]:g}:{scales[1]:g}, C={args.c:g}:"

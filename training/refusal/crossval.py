@@ -1,10 +1,11 @@
 """Fitting the refusal judge, and leave-one-writer-out cross-validation.
 
-Two stacked logistic regressions: the sentence model (sentences of full refusals and the
-declining sentence of each partial refusal against sentences that refuse nothing) and the
-answer model, whose sentence summary features come from a sentence model that never saw that
-answer's writer. Holding out one writer at a time (train on every other writer's pairs, test
-on that writer's) mimics a new writer, which is what the judge meets in use.
+Two stacked models: the sentence model, a logistic regression (sentences of full refusals and
+the declining sentence of each partial refusal against sentences that refuse nothing), and
+the answer model (a logistic regression averaged with a one-hidden-layer network), whose
+sentence summary features come from a sentence model that never saw that answer's writer.
+Holding out one writer at a time (train on every other writer's pairs, test on that
+writer's) mimics a new writer, which is what the judge meets in use.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +23,7 @@ import sklearn
 from design import Design, refusing_sentence_embeddings, refusing_sentences, with_summary
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
@@ -32,6 +35,16 @@ shared with the other features)."""
 SENTENCE_EMBED_SCALE = 2.0
 """The same for the most refusing sentence's embedding."""
 SCALES = (EMBED_SCALE, SENTENCE_EMBED_SCALE)
+HIDDEN_UNITS = 128
+"""ReLU units of the network averaged with the logistic answer model (0: logistic only).
+Measured by six-group cross-validation on 2026-12-03 (30 hand-written writers pooled, C = 8,
+n = 6,119 / 7,059): logistic alone 0.925 / 0.935 (en / zh), every variant of the logistic
+recipe at most 0.933 pooled; averaged with a 64-unit network 0.931 / 0.938, with 128 units
+0.933 / 0.939 (the networks alone 0.930-0.933)."""
+NETWORK_ALPHA = 1e-3
+"""The network's L2 penalty (early stopping on a tenth of the rows does the rest)."""
+MIN_STOPPING_ROWS = 10
+"""The fewest rows the network's early-stopping split may hold."""
 FloatArray = npt.NDArray[np.float64]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -248,10 +261,42 @@ def _sentence_key(design: Design) -> str:
     return digest.hexdigest()[:24]
 
 
-def fit_answers(x: object, y: npt.NDArray[np.int64], c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    model.fit(x, y)
-    return model
+@dataclass(frozen=True)
+class AnswerModels:
+    """The answer model: a logistic regression, and with ``network`` a one-hidden-layer
+    network fitted on the same matrix that it is averaged with."""
+
+    logistic: LogisticRegression
+    network: MLPClassifier | None
+
+    def probabilities(self, x: object) -> FloatArray:
+        """Class probabilities (rows x 3, ``CLASSES`` order): the mean of both models'."""
+        fitted = [m for m in (self.logistic, self.network) if m is not None]
+        return np.mean([_class_probabilities(m, x) for m in fitted], axis=0)
+
+
+def _class_probabilities(model: LogisticRegression | MLPClassifier, x: object) -> FloatArray:
+    full = np.zeros((x.shape[0], len(CLASSES)))  # type: ignore[attr-defined]
+    full[:, model.classes_] = model.predict_proba(x)
+    return full
+
+
+def fit_answers(
+    x: object, y: npt.NDArray[np.int64], c: float, hidden: int = HIDDEN_UNITS
+) -> AnswerModels:
+    """The answer model on ``x``: a class-balanced logistic regression of strength ``c``,
+    and with ``hidden`` > 0 a network of that many ReLU units (see ``HIDDEN_UNITS``), which
+    stops early on a tenth of the rows unless they are too few to stop on (a toy set)."""
+    logistic = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    if not hidden:
+        return AnswerModels(logistic, None)
+    network = MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        alpha=NETWORK_ALPHA,
+        early_stopping=len(y) >= 10 * MIN_STOPPING_ROWS,
+        random_state=0,
+    )
+    return AnswerModels(logistic, network.fit(x, y))
 
 
 def labels(design: Design) -> npt.NDArray[np.int64]:
@@ -283,11 +328,12 @@ def leave_one_writer_out(
     scales: tuple[float, float] = SCALES,
     workers: int = 1,
     folds: Sequence[frozenset[str]] | None = None,
+    hidden: int = HIDDEN_UNITS,
 ) -> dict[float, FloatArray]:
     """Per C: class probabilities (pairs x 3, ``CLASSES`` order), each from a fit without
     the pair's writer, or without its whole fold when ``folds`` (see :func:`writer_folds`) are
-    given (``scales``: see :func:`answer_matrix`; ``workers``: processes, the same result for
-    any number).
+    given (``scales``: see :func:`answer_matrix`; ``hidden``: see :func:`fit_answers`;
+    ``workers``: processes, the same result for any number).
 
     Each fold needs, for every other fold, a sentence model without both: those are fitted
     first (each pair of folds once, shared by both), then the folds."""
@@ -303,13 +349,7 @@ def leave_one_writer_out(
     def fold(k: int) -> list[FloatArray]:
         test = np.isin(scores.writers, list(parts[k]))
         x = answer_matrix(design, sentence_scores[k], scales)
-        probs = []
-        for c in grid:
-            model = fit_answers(x[~test], y[~test], c)
-            full = np.zeros((int(test.sum()), len(CLASSES)))
-            full[:, model.classes_] = model.predict_proba(x[test])
-            probs.append(full)
-        return probs
+        return [fit_answers(x[~test], y[~test], c, hidden).probabilities(x[test]) for c in grid]
 
     out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
     results = parallel_map(fold, list(range(len(parts))), workers)
@@ -332,7 +372,7 @@ def _fold_sentence_scores(
 
 def fit_final(
     design: Design, scores: SentenceScores, c: float, workers: int = 1
-) -> tuple[LogisticRegression, LogisticRegression]:
+) -> tuple[AnswerModels, LogisticRegression]:
     """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
     writer (``workers``: processes for embedding their most refusing sentences)."""
     cross_fitted = scores.out_of_fold(writer_folds(scores.writers), frozenset())

@@ -1,10 +1,11 @@
 """Rebuild the refusal judge's shipped weights and its model card.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH] \\
-        [--workers N] [--c C ...]
+        [--workers N] [--c C ...] [--groups K]
 
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
-leave-one-writer-out cross-validation for each L2 strength in ``C_GRID`` (or those given
+leave-one-writer-out cross-validation (or, with ``--groups``, leave-one-group-out over that
+many writer groups: about a sixth of the time) for each L2 strength in ``C_GRID`` (or those given
 with ``--c``), picks the one with
 the best accuracy on the held-out hand-written sets and then, with that C, the refusal threshold
 in ``THRESHOLD_GRID`` the same way (kept only when it beats ``THRESHOLD`` clearly, see
@@ -28,8 +29,12 @@ import numpy as np
 import numpy.typing as npt
 from crossval import (
     EMBED_SCALE,
+    HIDDEN_UNITS,
+    NETWORK_ALPHA,
     SENTENCE_C,
     SENTENCE_EMBED_SCALE,
+    AnswerModels,
+    FloatArray,
     SentenceScores,
     embedding_column_scales,
     fit_final,
@@ -40,6 +45,7 @@ from crossval import (
 from design import Design, build
 from readers import DATASETS, ROOT, is_hand_written, read_all_sources
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 from hegui.detect.classifier._embedding import DIM
 from hegui.detect.refusal._cues import default_cues
@@ -49,6 +55,7 @@ from hegui.detect.refusal._judge import (
     RefusalModel,
     save_model,
 )
+from hegui.detect.refusal._layers import HiddenLayerNetwork
 from hegui.detect.refusal._sentences import SentenceModel
 from hegui.stats import wilson
 
@@ -165,31 +172,51 @@ def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> 
 
 
 def _to_model(
-    answers: LogisticRegression, sentence: LogisticRegression, design: Design, threshold: float
+    answers: AnswerModels, sentence: LogisticRegression, design: Design, threshold: float
 ) -> RefusalModel:
+    """The judge's model from the fits: weights rounded to float32 (what ships); the e5 rows
+    of each first layer divided back into the plain embedding's scale (the fits saw each part
+    times its scale, the judge multiplies the plain embedding)."""
     size = design.layout.size
-    weights = np.zeros((size, len(CLASSES)))
-    embedding = np.zeros((len(EMBED_PARTS) * DIM, len(CLASSES)))
-    # the fits saw each part times its scale; the judge multiplies the plain embedding
-    scale = embedding_column_scales()
+    scale = embedding_column_scales()[:, None]
+    logistic = answers.logistic
+    weights = np.zeros((size + len(EMBED_PARTS) * DIM, len(CLASSES)))
     bias = np.zeros(len(CLASSES))
-    for k, cls in enumerate(answers.classes_):
-        weights[:, cls] = answers.coef_[k][:size]
-        embedding[:, cls] = answers.coef_[k][size:] * scale
-        bias[cls] = answers.intercept_[k]
+    weights[:, logistic.classes_] = logistic.coef_.T
+    bias[logistic.classes_] = logistic.intercept_
     sentences = SentenceModel(
-        sentence.coef_[0].astype(np.float32).astype(np.float64),
-        float(sentence.intercept_[0]),
-        design.sentence_bits,
+        _float32(sentence.coef_[0]), float(sentence.intercept_[0]), design.sentence_bits
     )
     return RefusalModel(
-        weights.astype(np.float32).astype(np.float64),
+        _float32(weights[:size]),
         bias,
         design.layout,
         threshold,
         sentences,
-        embedding.astype(np.float32).astype(np.float64),
+        _float32(weights[size:] * scale),
+        _network(answers.network, size, scale) if answers.network is not None else None,
     )
+
+
+def _network(network: MLPClassifier, size: int, scale: FloatArray) -> HiddenLayerNetwork:
+    first, output = network.coefs_
+    output_weights = np.zeros((output.shape[0], len(CLASSES)))
+    output_bias = np.zeros(len(CLASSES))
+    output_weights[:, network.classes_] = output
+    output_bias[network.classes_] = network.intercepts_[1]
+    return HiddenLayerNetwork(
+        _float32(first[:size]),
+        _float32(first[size:] * scale),
+        _float32(network.intercepts_[0]),
+        _float32(output_weights),
+        _float32(output_bias),
+    )
+
+
+def _float32(array: npt.NDArray[np.floating]) -> FloatArray:
+    """``array`` rounded to float32, as it is stored."""
+    rounded: FloatArray = np.asarray(array, dtype=np.float32).astype(np.float64)
+    return rounded
 
 
 def training_design(datasets: Path) -> Design:
@@ -227,6 +254,16 @@ def add_groups_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_hidden_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        default=HIDDEN_UNITS,
+        help=f"units of the network averaged with the logistic answer model (default "
+        f"{HIDDEN_UNITS}, as shipped; 0: the logistic model alone, several times quicker)",
+    )
+
+
 def folds_of(
     parser: argparse.ArgumentParser, design: Design, groups: int | None
 ) -> list[frozenset[str]]:
@@ -236,6 +273,10 @@ def folds_of(
         return writer_folds(design.writers, groups)
     except ValueError as exc:
         parser.error(f"--groups {groups}: {exc}")
+
+
+def cross_validation_name(groups: int | None) -> str:
+    return "leave-one-writer-out" if groups is None else f"leave-one-group-out ({groups} groups)"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -249,15 +290,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "higher ones take the longest to fit",
     )
     add_workers_option(parser)
+    add_groups_option(parser)
     args = parser.parse_args(argv)
     c_grid = tuple(args.c or C_GRID)
     design = training_design(args.datasets)
     pairs = design.pairs
+    folds = folds_of(parser, design, args.groups)
+    cv = cross_validation_name(args.groups)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    by_c = leave_one_writer_out(design, scores, c_grid, workers=args.workers)
+    by_c = leave_one_writer_out(design, scores, c_grid, workers=args.workers, folds=folds)
     pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
     best_c = max(c_grid, key=lambda c: (sum(pooled[c]), -c))
-    print(f"leave-one-writer-out, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
+    print(f"{cv}, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
     threshold, by_threshold = choose_threshold(design, by_c[best_c])
     print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
     answers, sentence = fit_final(design, scores, best_c, args.workers)
@@ -270,13 +314,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             "sentence_C": SENTENCE_C,
             "embed_scale": EMBED_SCALE,
             "sentence_embed_scale": SENTENCE_EMBED_SCALE,
+            "network_alpha": NETWORK_ALPHA,
+            "cross_validation": cv,
             "train_rows": len(pairs),
             "cue_version": default_cues().version,
         },
     )
     rows = _table(design, by_c[best_c], threshold)
     counts = Counter((p.source, p.writer, p.lang, p.kind) for p in pairs)
-    _write_card(counts, pooled, best_c, by_threshold, threshold, rows)
+    _write_card(counts, pooled, best_c, by_threshold, threshold, rows, cv)
     print("\n".join(rows))
 
 
@@ -287,6 +333,7 @@ def _write_card(
     by_threshold: dict[float, list[float]],
     threshold: float,
     rows: list[str],
+    cv: str,
 ) -> None:
     data_rows = [
         f"| {source} | {writer} | {lang} | {kind} | {n} |"
@@ -298,6 +345,18 @@ def _write_card(
         + "\n".join(data_rows),
         c_scores=", ".join(f"C={c}: en {en:.3f} / zh {zh:.3f}" for c, (en, zh) in pooled.items()),
         best_c=best_c,
+        cv=cv,
+        cv_rule=(
+            "Leave one writer out: train on every other writer's pairs (both languages), test "
+            "on that writer's."
+            if cv == cross_validation_name(None)
+            else f"Leave one group of writers out ({cv}; the sorted writers dealt into the "
+            "groups in turn): train on every other group's pairs (both languages), test on "
+            "that group's; quicker than one writer at a time and a little below it, since each "
+            "fold trains on fewer writers."
+        ),
+        hidden_units=HIDDEN_UNITS,
+        network_alpha=NETWORK_ALPHA,
         sentence_c=SENTENCE_C,
         embed_scale=EMBED_SCALE,
         sentence_embed_scale=SENTENCE_EMBED_SCALE,

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from hegui.detect.classifier._embedding import DIM, MODEL, TRAIN_CHARS, embed
 from hegui.detect.refusal._cues import CueSet, default_cues, load_cues
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
 from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
@@ -78,8 +79,9 @@ class RefusalResult:
 
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
-    """A multinomial logistic model over the refusal features (classes ``CLASSES``), and
-    the sentence model whose scores feed its sentence summary features."""
+    """A multinomial logistic model over the refusal features (classes ``CLASSES``), with
+    or without a one-hidden-layer network over the same inputs that it is averaged with, and
+    the sentence model whose scores feed their sentence summary features."""
 
     weights: npt.NDArray[np.float64]  # (n_features, 3)
     bias: npt.NDArray[np.float64]  # (3,)
@@ -87,24 +89,21 @@ class RefusalModel:
     threshold: float
     sentence: SentenceModel
     embedding_weights: npt.NDArray[np.float64] | None = None  # (3 * 384, 3), or no e5
+    network: HiddenLayerNetwork | None = None
 
     def probabilities(
         self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None = None
     ) -> npt.NDArray[np.float64]:
         """Class probabilities in ``CLASSES`` order (``embedding``: :func:`answer_embedding`,
-        required when the model has ``embedding_weights``)."""
-        logits = self.bias.copy()
-        if self.embedding_weights is not None:
-            if embedding is None:
-                raise ValueError("this refusal model needs the answer's e5 embedding")
-            logits += embedding.astype(np.float64) @ self.embedding_weights
-        if features:
-            idx = np.fromiter(features.keys(), dtype=np.int64, count=len(features))
-            val = np.fromiter(features.values(), dtype=np.float64, count=len(features))
-            logits += val @ self.weights[idx]
-        logits -= logits.max()
-        exp = np.exp(logits)
-        result: npt.NDArray[np.float64] = exp / exp.sum()
+        required when the model has ``embedding_weights``); with a ``network``, the mean of
+        its probabilities and the logistic model's."""
+        logits = affine(features, embedding, self.weights, self.embedding_weights, self.bias)
+        logistic = softmax(logits)
+        if self.network is None:
+            return logistic
+        result: npt.NDArray[np.float64] = (
+            logistic + self.network.probabilities(features, embedding)
+        ) / 2
         return result
 
 
@@ -119,6 +118,8 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
     }
     if model.embedding_weights is not None:
         arrays["embedding_weights"] = model.embedding_weights
+    if model.network is not None:
+        arrays |= model.network.arrays()
     np.savez_compressed(folder / f"{WEIGHTS_NAME}.npz", **arrays)
     info = {
         "classes": list(CLASSES),
@@ -127,6 +128,11 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         "sentence_hash_bits": model.sentence.bits,
         "threshold": model.threshold,
         "embedding": (EMBED_INFO if model.embedding_weights is not None else None),
+        "network": (
+            {"hidden_units": int(model.network.hidden_bias.size), "activation": "relu"}
+            if model.network is not None
+            else None
+        ),
         **meta,
     }
     (folder / f"{WEIGHTS_NAME}.json").write_text(
@@ -148,6 +154,9 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
                 if "embedding_weights" in arrays.files
                 else None
             )
+            network = (
+                HiddenLayerNetwork.from_arrays(arrays) if info.get("network") is not None else None
+            )
         sentence_bits = int(info["sentence_hash_bits"])
         embedding_info = info.get("embedding")
     except (OSError, ValueError, KeyError, IndexError) as exc:
@@ -167,6 +176,14 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
                 or embedding_info != EMBED_INFO
             )
         )
+        or (
+            network is not None
+            and not network.shapes_fit(
+                layout.size,
+                None if embedding_weights is None else len(EMBED_PARTS) * DIM,
+                len(CLASSES),
+            )
+        )
     ):
         raise HeguiError(
             "refusal weights do not match the cue file; retrain them",
@@ -175,7 +192,7 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         )
     sentence = SentenceModel(sentence_weights, sentence_bias, sentence_bits)
     return RefusalModel(
-        weights, bias, layout, float(info["threshold"]), sentence, embedding_weights
+        weights, bias, layout, float(info["threshold"]), sentence, embedding_weights, network
     )
 
 

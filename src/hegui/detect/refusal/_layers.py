@@ -1,0 +1,103 @@
+"""The arithmetic of the refusal answer model: affine maps over sparse features plus the
+answer's e5 embedding, softmax, and the one-hidden-layer network averaged with the logistic
+model (numpy only; the weights come from scikit-learn fits, see ``training/refusal``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def affine(
+    features: dict[int, float],
+    embedding: npt.NDArray[np.float32] | None,
+    weights: FloatArray,
+    embedding_weights: FloatArray | None,
+    bias: FloatArray,
+) -> FloatArray:
+    """``bias + features @ weights + embedding @ embedding_weights`` for sparse ``features``
+    (index -> value); ``embedding`` is required exactly when ``embedding_weights`` is given."""
+    out = bias.copy()
+    if embedding_weights is not None:
+        if embedding is None:
+            raise ValueError("this refusal model needs the answer's e5 embedding")
+        out += embedding.astype(np.float64) @ embedding_weights
+    if features:
+        idx = np.fromiter(features.keys(), dtype=np.int64, count=len(features))
+        val = np.fromiter(features.values(), dtype=np.float64, count=len(features))
+        out += val @ weights[idx]
+    return out
+
+
+def softmax(logits: FloatArray) -> FloatArray:
+    exp = np.exp(logits - logits.max())
+    result: FloatArray = exp / exp.sum()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenLayerNetwork:
+    """One hidden ReLU layer over the same inputs as the logistic model, softmax output
+    (scikit-learn's ``MLPClassifier`` with one hidden layer, its first layer split into the
+    rows of the sparse features and those of the e5 embedding)."""
+
+    feature_weights: FloatArray  # (n_features, hidden)
+    embedding_weights: FloatArray | None  # (3 * 384, hidden), or no e5
+    hidden_bias: FloatArray  # (hidden,)
+    output_weights: FloatArray  # (hidden, n_classes)
+    output_bias: FloatArray  # (n_classes,)
+
+    def arrays(self) -> dict[str, FloatArray]:
+        """The arrays under their names in a weights file (``network_`` + field name), stored
+        as float32; no ``embedding_weights`` entry without e5."""
+        return {
+            f"network_{field.name}": value.astype(np.float32)
+            for field, value in zip(fields(self), astuple(self), strict=True)
+            if value is not None
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[np.generic]]) -> HiddenLayerNetwork:
+        """The network :meth:`arrays` wrote (``KeyError`` when an array is missing)."""
+
+        def read(name: str) -> FloatArray:
+            return np.asarray(arrays[f"network_{name}"], dtype=np.float64)
+
+        with_e5 = "network_embedding_weights" in arrays
+        return cls(
+            read("feature_weights"),
+            read("embedding_weights") if with_e5 else None,
+            read("hidden_bias"),
+            read("output_weights"),
+            read("output_bias"),
+        )
+
+    def probabilities(
+        self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None
+    ) -> FloatArray:
+        hidden = affine(
+            features, embedding, self.feature_weights, self.embedding_weights, self.hidden_bias
+        )
+        return softmax(np.maximum(hidden, 0.0) @ self.output_weights + self.output_bias)
+
+    def shapes_fit(self, n_features: int, n_embedding: int | None, n_classes: int) -> bool:
+        """Whether the arrays fit a model of ``n_features`` features, ``n_embedding`` e5
+        inputs (``None``: none) and ``n_classes`` classes."""
+        units = self.hidden_bias.shape
+        if self.hidden_bias.ndim != 1 or self.feature_weights.shape != (n_features, *units):
+            return False
+        if (self.embedding_weights is None) != (n_embedding is None):
+            return False
+        if self.embedding_weights is not None and self.embedding_weights.shape != (
+            n_embedding,
+            *units,
+        ):
+            return False
+        return self.output_weights.shape == (*units, n_classes) and self.output_bias.shape == (
+            n_classes,
+        )

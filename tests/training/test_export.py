@@ -1,0 +1,74 @@
+"""The judge scores like the scikit-learn fits its weights were exported from."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
+
+from crossval import SentenceScores, answer_matrix, fit_final
+from design import Design
+from train_refusal import _to_model
+
+from hegui.detect.refusal import RefusalJudge
+from hegui.detect.refusal._judge import save_model
+from hegui.errors import HeguiError
+from support.refusal_pairs import toy_design
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Design, np.ndarray, Path]:
+    """A toy design, the fitted pair's class probabilities for its pairs (sentence features
+    from the final sentence model, as the judge computes them), and the exported weights."""
+    tmp = tmp_path_factory.mktemp("export")
+    design = toy_design(tmp, ("alpha", "beta", "gamma", "delta"))
+    answers, sentence = fit_final(design, SentenceScores(design), 8.0)
+    assert answers.network is not None  # the shipped recipe averages in the network
+    sentence_probs = sentence.predict_proba(design.sentences)[:, 1]
+    expected = answers.probabilities(answer_matrix(design, sentence_probs))
+    folder = tmp / "weights"
+    save_model(_to_model(answers, sentence, design, 0.5), folder, {})
+    return design, expected, folder
+
+
+def test_the_judge_with_the_network_scores_like_the_fitted_pair(
+    exported: tuple[Design, np.ndarray, Path],
+) -> None:
+    design, expected, folder = exported
+    judge = RefusalJudge(weights=folder)
+    assert judge.model.network is not None
+    scores = [judge.judge(p.prompt, p.response).score for p in design.pairs]
+    # float32 weights and a fresh e5 pass: equal to rounding
+    np.testing.assert_allclose(scores, expected[:, 1] + expected[:, 2], atol=1e-4)
+
+
+def test_network_arrays_of_the_wrong_shape_are_rejected(
+    exported: tuple[Design, np.ndarray, Path], tmp_path: Path
+) -> None:
+    _, _, folder = exported
+    with np.load(folder / "refusal.npz") as arrays:
+        changed = {name: arrays[name] for name in arrays.files}
+    changed["network_output_bias"] = np.zeros(2, dtype=np.float32)
+    np.savez(tmp_path / "refusal.npz", **changed)
+    (tmp_path / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
+    with pytest.raises(HeguiError, match="do not match"):
+        RefusalJudge(weights=tmp_path)
+
+
+def test_a_weights_file_that_names_a_network_it_lacks_is_rejected(
+    exported: tuple[Design, np.ndarray, Path], tmp_path: Path
+) -> None:
+    _, _, folder = exported
+    with np.load(folder / "refusal.npz") as arrays:
+        kept = {name: arrays[name] for name in arrays.files if not name.startswith("network_")}
+    np.savez(tmp_path / "refusal.npz", **kept)
+    info = json.loads((folder / "refusal.json").read_text("utf-8"))
+    assert info["network"] == {"hidden_units": 128, "activation": "relu"}
+    (tmp_path / "refusal.json").write_text(json.dumps(info), "utf-8")
+    with pytest.raises(HeguiError, match="cannot read refusal weights"):
+        RefusalJudge(weights=tmp_path)
