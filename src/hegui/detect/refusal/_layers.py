@@ -52,7 +52,7 @@ class HiddenLayerNetwork:
     output_weights: FloatArray  # (hidden, n_classes)
     output_bias: FloatArray  # (n_classes,)
 
-    def arrays(self) -> dict[str, FloatArray]:
+    def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
         """The arrays under their names in a weights file (``network_`` + field name), stored
         as float32; no ``embedding_weights`` entry without e5."""
         return {
