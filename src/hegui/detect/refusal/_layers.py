@@ -5,7 +5,7 @@ model (numpy only; the weights come from scikit-learn fits, see ``training/refus
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -55,9 +55,10 @@ class HiddenLayerNetwork:
     def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
         """The arrays under their names in a weights file (``network_`` + field name), stored
         as float32; no ``embedding_weights`` entry without e5."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
         return {
-            f"network_{field.name}": value.astype(np.float32)
-            for field, value in zip(fields(self), astuple(self), strict=True)
+            f"network_{name}": value.astype(np.float32)
+            for name, value in values.items()
             if value is not None
         }
 
