@@ -279,6 +279,21 @@ def cross_validation_name(groups: int | None) -> str:
     return "leave-one-writer-out" if groups is None else f"leave-one-group-out ({groups} groups)"
 
 
+def cross_validation_rule(groups: int | None) -> str:
+    """The model card's sentence on how the folds were drawn."""
+    if groups is None:
+        return (
+            "Leave one writer out: train on every other writer's pairs (both languages), test "
+            "on that writer's."
+        )
+    return (
+        f"Leave one group of writers out ({cross_validation_name(groups)}; the sorted writers "
+        "dealt into the groups in turn): train on every other group's pairs (both languages), "
+        "test on that group's; quicker than one writer at a time and a little below it, since "
+        "each fold trains on fewer writers."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", type=Path, default=DATASETS)
@@ -322,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     rows = _table(design, by_c[best_c], threshold)
     counts = Counter((p.source, p.writer, p.lang, p.kind) for p in pairs)
-    _write_card(counts, pooled, best_c, by_threshold, threshold, rows, cv)
+    _write_card(counts, pooled, best_c, by_threshold, threshold, rows, args.groups)
     print("\n".join(rows))
 
 
@@ -333,7 +348,7 @@ def _write_card(
     by_threshold: dict[float, list[float]],
     threshold: float,
     rows: list[str],
-    cv: str,
+    groups: int | None,
 ) -> None:
     data_rows = [
         f"| {source} | {writer} | {lang} | {kind} | {n} |"
@@ -345,16 +360,8 @@ def _write_card(
         + "\n".join(data_rows),
         c_scores=", ".join(f"C={c}: en {en:.3f} / zh {zh:.3f}" for c, (en, zh) in pooled.items()),
         best_c=best_c,
-        cv=cv,
-        cv_rule=(
-            "Leave one writer out: train on every other writer's pairs (both languages), test "
-            "on that writer's."
-            if cv == cross_validation_name(None)
-            else f"Leave one group of writers out ({cv}; the sorted writers dealt into the "
-            "groups in turn): train on every other group's pairs (both languages), test on "
-            "that group's; quicker than one writer at a time and a little below it, since each "
-            "fold trains on fewer writers."
-        ),
+        cv=cross_validation_name(groups),
+        cv_rule=cross_validation_rule(groups),
         hidden_units=HIDDEN_UNITS,
         network_alpha=NETWORK_ALPHA,
         sentence_c=SENTENCE_C,
