@@ -275,7 +275,8 @@ class AnswerModels:
     def probabilities(self, x: object) -> FloatArray:
         """Class probabilities (rows x 3, ``CLASSES`` order): the mean of both models'."""
         fitted = [m for m in (self.logistic, self.network) if m is not None]
-        return np.mean([_class_probabilities(m, x) for m in fitted], axis=0)
+        mean: FloatArray = np.mean([_class_probabilities(m, x) for m in fitted], axis=0)
+        return mean
 
 
 def _class_probabilities(model: LogisticRegression | MLPClassifier, x: object) -> FloatArray:
