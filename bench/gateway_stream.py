@@ -7,14 +7,16 @@ Writes bench/results/gateway_stream.{json,md}. The scripted upstream streams 500
 answers in chunks of ``CHUNK_CHARS`` characters every ``CHUNK_DELAY_MS`` ms. One gateway
 process serves one app per (window_chars, check_every_chars) cell of the grid, all on cn-tc260
 without the e5 tier (with e5 every check of a long answer costs seconds; one app with cn-tc260
-as shipped measures that separately).
+as shipped measures that separately). The grid has both release kinds: ``window`` (the newest
+``window_chars`` always held back) and ``adaptive`` (the default: allowed text released at
+once, except where a keyword or personal-data value may be forming).
 
 * Added TTFT: median time to the first content character through the gateway minus directly,
   compared with the hold-back window in time: how long after its first character the upstream
-  has sent ``window_chars`` more (the first character may leave only then), measured on the
-  direct streams of the same run. Their difference is what checking and proxying add.
-* The same at the default cell with one stream at a time: the floor of what checking and
-  proxying add, without requests queueing behind each other on the gateway's event loop.
+  has sent ``window_chars`` more (in window release the first character may leave only then),
+  measured on the direct streams of the same run.
+* The same at 32/16 with one stream at a time, in both release kinds: what checking and
+  proxying add without requests queueing behind each other on the gateway's event loop.
 * Checks and gateway CPU per answer, from the audit records and the gateway process's CPU time.
 * Unsafe suite: scripted streams (bench/gateway_texts.py) that turn unsafe midway with a span
   from the keyword library; for each, the characters of the span that reached the client, and
@@ -52,20 +54,22 @@ WINDOWS = (16, 32, 64)
 INTERVALS = (8, 16, 32)
 CONTEXT = 128  # the default context_chars
 LONG_CONTEXT = 1024  # one extra cell: the earlier default, re-reading up to 1024 checked chars
-DEFAULT_CELL = (32, 16, CONTEXT)
+RELEASES = ("window", "adaptive")
+DEFAULT_CELL = (32, 16, CONTEXT, "adaptive")
+WINDOW_CELL = (32, 16, CONTEXT, "window")
 CONCURRENCY = 10
 
-Cell = tuple[int, int, int]
+Cell = tuple[int, int, int, str]
 
 
 def cell_label(cell: Cell) -> str:
-    """``window/interval``, with ``/context`` when it is not the default."""
-    window, interval, context = cell
-    return f"{window}/{interval}" + ("" if context == CONTEXT else f"/{context}")
+    """``window/interval release``, with ``/context`` when it is not the default."""
+    window, interval, context, release = cell
+    return f"{window}/{interval}" + ("" if context == CONTEXT else f"/{context}") + f" {release}"
 
 
 def cell_key(cell: Cell) -> str:
-    return "sk-" + cell_label(cell).replace("/", "-")
+    return "sk-" + cell_label(cell).replace("/", "-").replace(" ", "-")
 
 
 def stream_body(answer: str, prompt_of: str, stream_id: str | None = None) -> dict[str, Any]:
@@ -135,12 +139,11 @@ def grid_cell(
         for r in replies
         if r.request_id in records and r.finish_reason == "stop"
     ]
-    # the first piece released is the text beyond the window at the first release
-    first_release = [cell[0] + r.arrivals[0][1] for r in replies if r.arrivals]
+    first_piece = [r.arrivals[0][1] for r in replies if r.arrivals]
     return {
         "ttft_ms": median(ttfts(replies)) if ttfts(replies) else None,
         "upstream_called_ms": upstream_called(up, replies, tag),
-        "first_release_at_chars": median(first_release) if first_release else None,
+        "first_piece_chars": median(first_piece) if first_piece else None,
         "completed": sum(r.finish_reason == "stop" for r in replies),
         "n": n,
         "checks_per_answer": median(checks) if checks else None,
@@ -149,17 +152,18 @@ def grid_cell(
 
 
 def one_at_a_time(
-    gw: Service, up: Service, answers: list[str], n: int, run: int
+    gw: Service, up: Service, answers: list[str], n: int, run: int, cell: Cell
 ) -> dict[str, float]:
-    """The default cell with one stream at a time (no queueing behind other requests): the
-    floor of what checking and proxying add. Direct and gateway streams of the same run."""
-    key = cell_key(DEFAULT_CELL)
-    direct, _ = safe_streams(up.url, answers, n, key, f"single-direct-run{run}", 1)
-    through, _ = safe_streams(gw.url, answers, n, key, f"single-gw-run{run}", 1)
-    window = median([t for r in direct if (t := time_to_chars(r, DEFAULT_CELL[0] + 1)) is not None])
+    """``cell`` with one stream at a time (no queueing behind other requests): the floor of
+    what checking and proxying add. Direct and gateway streams of the same run."""
+    key = cell_key(cell)
+    tag = f"single-{cell[3]}"
+    direct, _ = safe_streams(up.url, answers, n, key, f"{tag}-direct-run{run}", 1)
+    through, _ = safe_streams(gw.url, answers, n, key, f"{tag}-gw-run{run}", 1)
+    window = median([t for r in direct if (t := time_to_chars(r, cell[0] + 1)) is not None])
     added = median(ttfts(through)) - median(ttfts(direct))
-    before = upstream_called(up, through, f"single-gw-run{run}") - upstream_called(
-        up, direct, f"single-direct-run{run}"
+    before = upstream_called(up, through, f"{tag}-gw-run{run}") - upstream_called(
+        up, direct, f"{tag}-direct-run{run}"
     )
     return {
         "n": n,
@@ -224,10 +228,11 @@ def main() -> None:
     runs = 1 if args.quick else 3
     n = 4 if args.quick else 20
     shipped_n = 1 if args.quick else 2
-    cells: list[Cell] = [(w, i, CONTEXT) for w in WINDOWS for i in INTERVALS]
-    cells.append((DEFAULT_CELL[0], DEFAULT_CELL[1], LONG_CONTEXT))
+    cells: list[Cell] = [(w, i, CONTEXT, "window") for w in WINDOWS for i in INTERVALS]
+    cells.append((32, 16, LONG_CONTEXT, "window"))
+    cells += [(32, i, CONTEXT, "adaptive") for i in INTERVALS]
     if args.quick:
-        cells = [DEFAULT_CELL, (64, 32, CONTEXT), (32, 16, LONG_CONTEXT)]
+        cells = [DEFAULT_CELL, WINDOW_CELL, (64, 32, CONTEXT, "window")]
     results: dict[str, Any] = {
         "quick": args.quick,
         "chunk_chars": CHUNK_CHARS,
@@ -248,10 +253,15 @@ def main() -> None:
                     name=cell_key(cell)[3:],
                     key=cell_key(cell),
                     policy="cheap-tiers",
-                    stream={"window_chars": w, "check_every_chars": i, "context_chars": c},
+                    stream={
+                        "window_chars": w,
+                        "check_every_chars": i,
+                        "context_chars": c,
+                        "release": release,
+                    },
                 )
                 for cell in cells
-                for w, i, c in [cell]
+                for w, i, c, release in [cell]
             ]
             apps.append(app_entry(workdir, up.url, name="shipped", key="sk-shipped"))
             with gateway(workdir, write_config(workdir, db, apps)) as gw:
@@ -296,13 +306,16 @@ def measure(
         }
         for cell in cells:
             row["cells"][cell_label(cell)] = grid_cell(gw, up, db, passing, n, cell, run)
-        row["one_at_a_time"] = one_at_a_time(gw, up, passing, max(2, n // 2), run)
+        row["one_at_a_time"] = {
+            release: one_at_a_time(gw, up, passing, max(2, n // 2), run, cell)
+            for release, cell in (("adaptive", DEFAULT_CELL), ("window", WINDOW_CELL))
+        }
         per_run.append(row)
         print(row, flush=True)
     out["per_run"] = per_run
     out["grid"] = {}
     for cell in cells:
-        w, i, c = cell
+        w, i, c, release = cell
         key = cell_label(cell)
         cell_runs = [r["cells"][key] for r in per_run]
         added = [
@@ -312,6 +325,7 @@ def measure(
             "window_chars": w,
             "check_every_chars": i,
             "context_chars": c,
+            "release": release,
             "added_ttft_ms": round(median(added), 1),
             "upstream_ms_to_window": round(
                 median([r["upstream_ms_to_window"][w] for r in per_run]), 1
@@ -346,22 +360,24 @@ def measure(
                 ),
                 1,
             ),
-            "first_release_at_chars": median(
-                [c["first_release_at_chars"] for c in cell_runs if c["first_release_at_chars"]]
+            "first_piece_chars": median(
+                [c["first_piece_chars"] for c in cell_runs if c["first_piece_chars"]]
             ),
             "checks_per_answer": median([c["checks_per_answer"] for c in cell_runs]),
             "cpu_ms_per_answer": round(median([c["cpu_ms_per_answer"] for c in cell_runs]), 2),
             "completed": sum(c["completed"] for c in cell_runs),
             "n": sum(c["n"] for c in cell_runs),
         }
-    singles = [r["one_at_a_time"] for r in per_run]
-    out["one_at_a_time"] = {
-        k: round(median([single[k] for single in singles]), 1)
-        for k in ("added_ttft_ms", "upstream_ms_to_window", "added_beyond_window_ms")
-    } | {
-        "before_upstream_ms": round(median([x["before_upstream_ms"] for x in singles]), 2),
-        "n_per_run": singles[0]["n"],
-    }
+    out["one_at_a_time"] = {}
+    for release in ("adaptive", "window"):
+        singles = [r["one_at_a_time"][release] for r in per_run]
+        out["one_at_a_time"][release] = {
+            k: round(median([single[k] for single in singles]), 1)
+            for k in ("added_ttft_ms", "upstream_ms_to_window", "added_beyond_window_ms")
+        } | {
+            "before_upstream_ms": round(median([x["before_upstream_ms"] for x in singles]), 2),
+            "n_per_run": singles[0]["n"],
+        }
     cpu = gw.cpu_seconds()
     shipped, _ = safe_streams(gw.url, passing, shipped_n, "sk-shipped")
     shipped_cpu = (gw.cpu_seconds() - cpu) * 1000 / shipped_n
@@ -370,6 +386,7 @@ def measure(
         "n": shipped_n,
         "window_chars": DEFAULT_CELL[0],
         "check_every_chars": DEFAULT_CELL[1],
+        "release": DEFAULT_CELL[3],
         "ttft_ms": [r.ttft_ms for r in shipped],
         "total_ms": [round(r.latency_ms, 1) for r in shipped],
         "finish_reasons": [r.finish_reason for r in shipped],
@@ -403,40 +420,45 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "## Added time to first token, checks and CPU per answer",
         "",
-        "| window / interval [/ context] (chars) | added TTFT ms"
+        "| window / interval [/ context] (chars), release | added TTFT ms"
         " | hold-back window, upstream ms | added beyond the window ms"
         " | of which before the upstream is called ms | of which after ms"
-        " | first release at char | checks per answer | gateway CPU ms per answer | completed |",
+        " | first piece sent, chars | checks per answer | gateway CPU ms per answer | completed |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, cell in grid.items():
         lines.append(
             f"| {key} | {cell['added_ttft_ms']} | {cell['upstream_ms_to_window']} "
             f"| {cell['added_beyond_window_ms']} | {cell['before_upstream_ms']} "
-            f"| {cell['guard_beyond_window_ms']} | {cell['first_release_at_chars']} "
+            f"| {cell['guard_beyond_window_ms']} | {cell['first_piece_chars']} "
             f"| {cell['checks_per_answer']} "
             f"| {cell['cpu_ms_per_answer']} | {cell['completed']}/{cell['n']} |"
         )
     shipped = results["shipped"]
-    single = results["one_at_a_time"]
+    lines.append("")
+    for release, cell in (("adaptive", DEFAULT_CELL), ("window", WINDOW_CELL)):
+        single = results["one_at_a_time"][release]
+        lines.append(
+            f"One stream at a time ({cell_label(cell)}, {single['n_per_run']} streams per"
+            f" run, medians over the runs): added TTFT {single['added_ttft_ms']} ms against a"
+            f" hold-back window of {single['upstream_ms_to_window']} ms"
+            f" ({single['added_beyond_window_ms']} ms beyond it), of which"
+            f" {single['before_upstream_ms']} ms before the upstream is called (the prompt check"
+            " and the extra hop, which a blocked prompt must never skip).\n"
+        )
     lines += [
+        f"With {results['concurrency']} streams arriving together, the rest of the grid's added"
+        " time is requests waiting their turn on the gateway's event loop.",
         "",
-        f"One stream at a time ({cell_label(DEFAULT_CELL)}, {single['n_per_run']} streams per"
-        f" run, medians over the runs): added TTFT {single['added_ttft_ms']} ms against a"
-        f" hold-back window of {single['upstream_ms_to_window']} ms, i.e."
-        f" {single['added_beyond_window_ms']} ms beyond it, of which"
-        f" {single['before_upstream_ms']} ms before the upstream is called (the prompt check and"
-        " the extra hop, which a blocked prompt must never skip). With"
-        f" {results['concurrency']} streams arriving together, the rest of the grid's excess is"
-        " requests waiting their turn on the gateway's event loop.",
-        "",
-        "The guard releases text only after a check, up to ``window_chars`` behind the newest"
-        " character; 'first release at char' is how much of the upstream's text had arrived"
-        f" when the first text was released (window + the first piece sent; the upstream sends"
-        f" {results['chunk_chars']} characters at a time). 'Hold-back window, upstream ms' is how"
-        " long after its first character the upstream had sent window_chars more: the earliest"
-        " the first character can leave; the added TTFT beyond it is the checks' and the"
-        " proxying's own time (the issue asks for none: added TTFT ≤ the window). It is split"
+        "Window release sends text only after a check, up to ``window_chars`` behind the newest"
+        " character; adaptive release sends what a check allowed at once, except from where a"
+        " keyword or a personal-data value may still be forming (a flagged check keeps the"
+        " window). 'First piece sent' is the size of the first content piece the client got"
+        f" (the upstream sends {results['chunk_chars']} characters at a time). 'Hold-back"
+        " window, upstream ms' is how long after its first character the upstream had sent"
+        " window_chars more: the earliest the first character can leave in window release; the"
+        " added TTFT beyond it is the checks' and the proxying's own time (the issue asks for"
+        " added TTFT ≤ the window). It is split"
         " where the upstream receives the request (it notes the moment on the machine's"
         " monotonic clock, which the load generator shares): before, the gateway reads the"
         " request and checks the prompt, which must pass before the upstream may be called —"
@@ -444,14 +466,15 @@ def markdown(results: dict[str, Any]) -> str:
         " the relaying of pieces. Medians of per-run differences, so the two parts need not add"
         " up exactly.",
         "",
-        f"cn-tc260 as shipped (e5 on), {shipped['window_chars']}/{shipped['check_every_chars']}:"
+        f"cn-tc260 as shipped (e5 on), {shipped['window_chars']}/{shipped['check_every_chars']}"
+        f" {shipped['release']}:"
         f" {shipped['n']} streams, TTFT ms {shipped['ttft_ms']}, total ms {shipped['total_ms']},"
         f" checks {shipped['checks']}, finish {shipped['finish_reasons']}, gateway CPU"
         f" {shipped['cpu_ms_per_answer']} ms per answer.",
         "",
         "## Streams that turn unsafe midway",
         "",
-        "| window / interval [/ context] | streams | blocked | by keywords"
+        "| window / interval [/ context], release | streams | blocked | by keywords"
         " | span chars sent (total, max) | streams with any span char sent | upstream cut |",
         "|---|---|---|---|---|---|---|",
     ]

@@ -40,8 +40,13 @@ class LabelSettings(_Strict):
 class StreamSettings(_Strict):
     """How streamed answers are checked before they reach the client."""
 
+    release: Literal["adaptive", "window"] = "adaptive"
+    """adaptive: text a check allows is sent at once, except from where a keyword or a
+    personal-data value may still be forming; text a check flags keeps the full window.
+    window: the newest ``window_chars`` characters are always held back."""
     window_chars: int = Field(default=32, ge=0)
-    """Characters held back behind the last check, so a span still being written is not sent."""
+    """Characters held back behind the last check (always in ``window`` release, after a
+    flagged check in ``adaptive``), so a span still being written is not sent."""
     check_every_chars: int = Field(default=16, gt=0)
     """Check again once this many new characters have arrived."""
     context_chars: int = Field(default=128, gt=0)

@@ -130,7 +130,7 @@ class Gateway:
         self.metrics = GatewayMetrics()
         self.label_key = config.label_key() if any(a.labels.implicit for a in config.apps) else b""
         cascades: dict[tuple[str, Scope, str], Cascade] = {}
-        pendings: dict[tuple[tuple[str, Scope, str], int], PendingKeywords | None] = {}
+        pendings: dict[tuple[str, Scope, str], PendingKeywords | None] = {}
         self.apps: dict[str, AppRuntime] = {}
         self._by_key: dict[str, AppRuntime] = {}
         for app in config.apps:
@@ -139,10 +139,9 @@ class Gateway:
             if ident not in cascades:
                 cascades[ident] = build_cascade(pack, app.scope)
             upstream = Upstream(app.upstream, app.upstream_api_key(), app.upstream_timeout_s)
-            window = app.stream.window_chars
-            if (ident, window) not in pendings:
-                pendings[ident, window] = _pending_keywords(cascades[ident], window)
-            pending = pendings[ident, window]
+            if ident not in pendings:
+                pendings[ident] = _pending_keywords(cascades[ident])
+            pending = pendings[ident]
             runtime = AppRuntime(app, pack, cascades[ident], upstream, pending)
             self.apps[app.name] = runtime
             for digest in app.api_key_sha256:
@@ -755,12 +754,12 @@ def _pack_for(app: AppConfig) -> PolicyPack:
     return pack.model_copy(update={"cascade": cascade})
 
 
-def _pending_keywords(cascade: Cascade, window: int) -> PendingKeywords | None:
-    """The cascade's keywords longer than half the stream window; None without a keyword tier
-    or hold-back window."""
+def _pending_keywords(cascade: Cascade) -> PendingKeywords | None:
+    """The cascade's keywords, for holding back one that is still arriving; None without a
+    keyword tier."""
     detector = next(
         (t.detector for t in cascade.tiers if isinstance(t.detector, KeywordDetector)), None
     )
-    if detector is None or window <= 0:
+    if detector is None:
         return None
-    return PendingKeywords(detector.library.matcher, window)
+    return PendingKeywords(detector.library.matcher)

@@ -1,27 +1,36 @@
 """Checking a streamed answer as it grows, sending only text that has passed.
 
-The guard keeps the last ``window_chars`` characters of the answer held back: a span the
-detectors would catch may still be half-written at the end of the text, so nothing within the
-window of the newest character is released until a later check (or the end of the answer) has
-seen it whole. Checks run every ``check_every_chars`` new characters, on the unchecked text plus
-an overlap of already-checked text: ``context_chars``, and never less than the window, moved
-back to the start of a word. When the answer is complete, a last check reads it whole before the
-window is released, so a streamed answer is never judged more leniently than the same answer
-sent whole (only stopped sooner): the classifier scores a whole answer's sentences in their
-own segments, which the short texts of incremental checks do not always reproduce.
+A span the detectors would catch may still be half-written at the end of the text, so the
+guard holds back the newest text until a later check (or the end of the answer) has seen it
+whole; how much it holds is the release rule below. Checks run every ``check_every_chars`` new
+characters, on the unchecked text plus an overlap of already-checked text: ``context_chars``,
+and never less than the window, moved back to the start of a word. When the answer is
+complete, a last check reads it whole before the rest is released, so a streamed answer is
+never judged more leniently than the same answer sent whole (only stopped sooner): the
+classifier scores a whole answer's sentences in their own segments, which the short texts of
+incremental checks do not always reproduce.
 
-A keyword longer than the window could have its first characters released before its end
-arrives; with the app's long keywords given (``pending``), release stops where one of them may
-be forming, until it is whole in a checked text or the text has moved past it.
+Release comes in two kinds (``settings.release``). In ``window`` release the newest
+``window_chars`` characters are always held back. In ``adaptive`` release, text a check allows
+goes out at once (the first check runs on the first piece, so the first token waits for one
+check, not for the window), except from where it may still be turning into something a check
+would stop: a keyword whose first characters have arrived and whose last have not
+(:class:`hegui.detect.keywords.PendingKeywords`, an exact prefix test against every entry), or
+a trailing run of characters that could be a personal-data value still being written (a phone
+number, an ID or card number, an e-mail address; at most ``MAX_VALUE_CHARS``). Text a check
+flags without blocking keeps the full window, so a classifier that is unsure holds text back as
+in window release. In both kinds release also stops where a keyword may be forming, which
+covers entries longer than the window.
 
 Why that is enough: a span of ``n`` characters is first complete at some check; the text checked
 before ended less than ``n`` characters into the span, so a check that re-reads at least ``n - 1``
-characters of checked text sees the span whole, and a span no longer than the window cannot
-have been released in part before that check. So the overlap only needs to cover the longest
-span a detector looks for (the default does: the longest keyword entry and the n-gram
-classifier's segment); re-reading more costs every check. A cut in the middle
-of a word could turn its tail into a different word (``skill`` → ``kill``), hence the move to a
-word's start.
+characters of checked text sees the span whole, and none of the span can have been released
+before that check: in window release a span no longer than the window was still inside it,
+and in both kinds a keyword's arrived part was a prefix of its entry. So the overlap only
+needs to cover the longest span a detector looks for (the default does: the longest keyword
+entry and the n-gram classifier's segment); re-reading more costs every check. A cut in the
+middle of a word could turn its tail into a different word (``skill`` → ``kill``), hence the
+move to a word's start.
 
 A classifier judges the text it is given as a whole, and a sentence cut off mid-way can score
 higher than the same sentence finished (measured: one safe answer in ten stopped in one setting).
@@ -34,6 +43,7 @@ sentence does not end in time, the stream stops with nothing of the held text se
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,6 +60,13 @@ MAX_WORD_CHARS = 32
 a URL say, is cut where the overlap ends)."""
 HOLD_MAX_CHARS = 200
 """How far past a classifier's block on an unfinished sentence the guard waits for it to end."""
+MAX_VALUE_CHARS = 64
+"""The longest personal-data value adaptive release holds back while it may still be growing
+(an e-mail address rarely exceeds it; phone, ID and card numbers are far shorter)."""
+_TRAILING_VALUE = (
+    re.compile(r"[\dA-Za-z._%+@-]+\Z"),  # an e-mail address, ID or card number, or a word
+    re.compile(r"\+?\d[\d ()-]*\Z"),  # a number written in groups: 138 0013 8000
+)
 
 
 @dataclass
@@ -66,8 +83,8 @@ class StreamGuard:
     def __init__(
         self, settings: StreamSettings, check: Check, pending: PendingKeywords | None = None
     ) -> None:
-        """``pending``: the app's long keywords, so one that is still arriving is held back
-        even where it is longer than the window (see :mod:`hegui.detect.keywords._pending`)."""
+        """``pending``: the app's keywords, so one that is still arriving is held back (see
+        :mod:`hegui.detect.keywords._pending`)."""
         self.settings = settings
         self._check = check
         self._pending = pending
@@ -88,17 +105,23 @@ class StreamGuard:
         return self.text[: self._released]
 
     async def feed(self, piece: str) -> StreamStep:
-        """Add ``piece``; check when enough new text has arrived, or when the text first grows
-        past the window (so the first token waits for the window, not also for the interval)."""
+        """Add ``piece``; check when enough new text has arrived, or when the first text may
+        be released (so the first token does not also wait for the interval)."""
         self.text += piece
         if self._held is not None:
             return await self._recheck_held(piece, *self._held)
         due = len(self.text) - self._checked >= self.settings.check_every_chars
-        window = self.settings.window_chars
-        first_release = self._released == 0 and self._checked <= window < len(self.text)
-        if not (due or first_release):
+        if not (due or self._first_release_due()):
             return StreamStep("")
         return await self._check_and_release(final=False)
+
+    def _first_release_due(self) -> bool:
+        """Before anything is released: adaptive release checks every piece; window release
+        checks once the text first grows past the window."""
+        if self._released > 0:
+            return False
+        window = self.settings.window_chars
+        return self.settings.release == "adaptive" or self._checked <= window < len(self.text)
 
     async def _recheck_held(self, piece: str, held_at: int, start: int) -> StreamStep:
         """While a classifier's block on an unfinished sentence is held: once a sentence ends
@@ -147,12 +170,23 @@ class StreamGuard:
             return StreamStep("", verdict)
         if final:
             return StreamStep(self._release_to(len(self.text)))
-        end = max(0, checked_end - self.settings.window_chars)
-        if self._pending is not None and end > self._released:
-            forming = self._pending.hold_from(self.text, self._released)
-            if forming is not None:
-                end = min(end, forming)
-        return StreamStep(self._release_to(end))
+        return StreamStep(self._release_to(self._release_end(verdict, checked_end)))
+
+    def _release_end(self, verdict: Verdict, checked_end: int) -> int:
+        """How far the text may go out after a check of the text up to ``checked_end`` that
+        did not block it (module doc). What may be forming is judged on the checked text only:
+        a keyword completed by text that arrived after the check is not yet known to be one."""
+        adaptive = self.settings.release == "adaptive" and verdict.decision is Decision.ALLOW
+        end = checked_end if adaptive else max(0, checked_end - self.settings.window_chars)
+        if end <= self._released:
+            return end
+        checked = self.text[:checked_end]
+        holds = [end]
+        if self._pending is not None:
+            holds.append(self._pending.hold_from(checked, self._released) or end)
+        if adaptive:
+            holds.append(_value_start(checked, self._released) or end)
+        return min(holds)
 
     def _unfinished_judgement(self, verdict: Verdict) -> bool:
         """A block no evidence span explains (nor a failed detector), on text that stops
@@ -178,6 +212,15 @@ def _separates(char: str) -> bool:
     """Whether ``char`` ends a word: white space, punctuation or a symbol (what keyword
     matching treats as a visible separator)."""
     return char.isspace() or unicodedata.category(char)[0] in "PSZ"
+
+
+def _value_start(text: str, start: int) -> int | None:
+    """Where a trailing personal-data value (or word) that may still be growing begins, at
+    most ``MAX_VALUE_CHARS`` back and not before ``start``; None when the text does not end
+    in one."""
+    floor = max(start, len(text) - MAX_VALUE_CHARS)
+    begins = [m.start() for pattern in _TRAILING_VALUE if (m := pattern.search(text, floor))]
+    return min(begins, default=None)
 
 
 def _last_sentence_end(text: str, since: int) -> int | None:

@@ -63,6 +63,8 @@ _HOMOGLYPHS = {
 }  # fmt: skip
 
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+LEET_DIGITS = frozenset(_LEET)
+"""Digits that become letters where they touch an ASCII letter (rule 3)."""
 
 
 @dataclass(frozen=True, slots=True)
