@@ -300,6 +300,20 @@ def test_adaptive_release_sends_none_of_a_keyword_span_in_any_form(
     assert streams > 60
 
 
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("piece", [1, 4])
+def test_a_keyword_at_the_very_start_of_the_answer_is_not_sent(
+    release: str, piece: int, pending: PendingKeywords
+) -> None:
+    detector = KeywordDetector(KeywordLibrary.load())
+    for term in _sample_terms():
+        text = term + "。" + ZH_FILLER * 4
+        assert detector.detect(text, Role.ANSWER).spans, term
+        result = _detector_stream(text, detector, release, piece, pending)
+        assert result.blocked is not None, term
+        assert result.release == "", (term, result.release)
+
+
 @pytest.mark.parametrize(
     "value",
     [

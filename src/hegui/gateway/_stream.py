@@ -181,12 +181,12 @@ class StreamGuard:
         if end <= self._released:
             return end
         checked = self.text[:checked_end]
-        holds = [end]
+        holds: list[int | None] = [end]
         if self._pending is not None:
-            holds.append(self._pending.hold_from(checked, self._released) or end)
+            holds.append(self._pending.hold_from(checked, self._released))
         if adaptive:
-            holds.append(_value_start(checked, self._released) or end)
-        return min(holds)
+            holds.append(_value_start(checked, self._released))
+        return min(h for h in holds if h is not None)
 
     def _unfinished_judgement(self, verdict: Verdict) -> bool:
         """A block no evidence span explains (nor a failed detector), on text that stops
