@@ -129,20 +129,19 @@ class Gateway:
         )
         self.metrics = GatewayMetrics()
         self.label_key = config.label_key() if any(a.labels.implicit for a in config.apps) else b""
-        cascades: dict[tuple[str, Scope, str], Cascade] = {}
-        pendings: dict[tuple[str, Scope, str], PendingKeywords | None] = {}
+        # One cascade, and its keywords' pending test, per (policy, scope, failure mode).
+        cascades: dict[tuple[str, Scope, str], tuple[Cascade, PendingKeywords | None]] = {}
         self.apps: dict[str, AppRuntime] = {}
         self._by_key: dict[str, AppRuntime] = {}
         for app in config.apps:
             pack = _pack_for(app)
             ident = (app.policy, app.scope, app.detector_failure)
             if ident not in cascades:
-                cascades[ident] = build_cascade(pack, app.scope)
+                built = build_cascade(pack, app.scope)
+                cascades[ident] = (built, _pending_keywords(built))
+            cascade, pending = cascades[ident]
             upstream = Upstream(app.upstream, app.upstream_api_key(), app.upstream_timeout_s)
-            if ident not in pendings:
-                pendings[ident] = _pending_keywords(cascades[ident])
-            pending = pendings[ident]
-            runtime = AppRuntime(app, pack, cascades[ident], upstream, pending)
+            runtime = AppRuntime(app, pack, cascade, upstream, pending)
             self.apps[app.name] = runtime
             for digest in app.api_key_sha256:
                 self._by_key[digest] = runtime
