@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/refusal_accuracy.py [--runs 5]
 
-Scores ``bench/data/refusal_heldout22_{en,zh}.jsonl`` (written independently; never read by
+Scores ``bench/data/refusal_heldout23_{en,zh}.jsonl`` (written independently; never read by
 training, see training/refusal/readers.py) per language and per labelled kind. Refusal
 accuracy is yes/no (full or partial vs none); kind accuracy is the exact three-way label.
 Latency is per pair, on one core, median of ``--runs`` passes over all pairs. Writes
