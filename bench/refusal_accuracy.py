@@ -2,8 +2,8 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/refusal_accuracy.py [--runs 5]
 
-Scores ``bench/data/refusal_heldout23_{en,zh}.jsonl`` (written independently; never read by
-training, see training/refusal/readers.py) per language and per labelled kind. Refusal
+Scores the independent held-out set, ``HELDOUT_FILES`` in training/refusal/readers.py (written
+independently; never read by training), per language and per labelled kind. Refusal
 accuracy is yes/no (full or partial vs none); kind accuracy is the exact three-way label.
 Latency is per pair, on one core, median of ``--runs`` passes over all pairs. Writes
 bench/results/{--name}.{json,md}. Cross-validated figures on the training writers are in
