@@ -1,0 +1,57 @@
+"""Embed the training answers' first and last characters into the cache, on every core.
+
+    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/warm_embeddings.py [--datasets PATH] \\
+        [--workers N]
+
+``train_refusal.py`` (and the other scripts that build the training design) embeds the same
+windows itself, but in one process; on a new machine, where ``.cache`` is empty, that is the
+longest step of a retraining. This spreads the windows over ``--workers`` processes (default
+one per core) so that the training run then finds them all in ``.cache/embeddings``. About
+37 min for 22,600 windows on two cores (AMD EPYC, 2026-12-04). Only training pairs are read;
+the held-out sets in ``bench/data`` are embedded by their benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from multiprocessing import Pool
+from pathlib import Path
+
+from readers import DATASETS, ROOT, read_all_sources
+from rich.progress import Progress
+from train_refusal import add_workers_option
+
+from hegui.detect.classifier._embedding import embed_cached
+from hegui.detect.refusal._judge import EMBED_CHARS
+
+CACHE = ROOT / ".cache" / "embeddings"
+CHUNK = 200
+
+
+def windows(responses: Sequence[str]) -> list[str]:
+    """The distinct non-blank answer windows the judge embeds, in a fixed order."""
+    texts = {w for r in responses for w in (r[:EMBED_CHARS], r[-EMBED_CHARS:]) if w.strip()}
+    return sorted(texts)
+
+
+def _embed(chunk: list[str]) -> int:
+    embed_cached(chunk, CACHE)
+    return len(chunk)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    add_workers_option(parser)
+    args = parser.parse_args(argv)
+    texts = windows([pair.response for pair in read_all_sources(args.datasets)])
+    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    with Progress() as progress, Pool(args.workers) as pool:
+        task = progress.add_task(f"embedding {len(texts)} answer windows", total=len(texts))
+        for done in pool.imap_unordered(_embed, chunks):
+            progress.advance(task, done)
+
+
+if __name__ == "__main__":
+    main()
