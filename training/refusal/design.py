@@ -59,6 +59,11 @@ def _sparse(rows: Sequence[dict[int, float]], width: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((v, (r, c)), shape=(len(rows), width))
 
 
+def answer_windows(responses: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Each answer's first and last ``EMBED_CHARS`` characters: the windows the judge embeds."""
+    return [r[:EMBED_CHARS] for r in responses], [r[-EMBED_CHARS:] for r in responses]
+
+
 def build(
     pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int, cache: Path
 ) -> Design:
@@ -75,13 +80,8 @@ def build(
             owner.append(i)
             texts.append(sentence)
     width = len(cues.names) + (1 << sentence_bits)
-    responses = [p.response for p in pairs]
-    embeddings = np.hstack(
-        [
-            embed_cached([r[:EMBED_CHARS] for r in responses], cache),
-            embed_cached([r[-EMBED_CHARS:] for r in responses], cache),
-        ]
-    )
+    firsts, lasts = answer_windows([p.response for p in pairs])
+    embeddings = np.hstack([embed_cached(firsts, cache), embed_cached(lasts, cache)])
     return Design(
         pairs,
         layout,

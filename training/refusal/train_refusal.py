@@ -70,6 +70,8 @@ THRESHOLD_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
 MIN_Z = 2.0
 """How many standard errors a threshold's gain over ``THRESHOLD`` must exceed to be shipped."""
 WEIGHTS_DIR = ROOT / "src" / "hegui" / "detect" / "refusal" / "weights"
+EMBEDDING_CACHE = ROOT / ".cache" / "embeddings"
+"""Where the answers' e5 embeddings are kept between runs (the detectors' cache too)."""
 SENTENCE_CACHE = ROOT / ".cache" / "refusal_sentences"
 """Where the cross-validation's sentence scores are kept between runs (see SentenceScores)."""
 
@@ -223,7 +225,7 @@ def training_design(datasets: Path) -> Design:
     """Every trainable pair featurised with the shipped cues, answers and sentences embedded
     (cached in ``.cache/embeddings``)."""
     pairs = read_all_sources(datasets)
-    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, ROOT / ".cache" / "embeddings")
+    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE)
 
 
 def number_pair(text: str) -> tuple[float, float]:

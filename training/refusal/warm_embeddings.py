@@ -18,25 +18,24 @@ from collections.abc import Sequence
 from multiprocessing import Pool
 from pathlib import Path
 
-from readers import DATASETS, ROOT, read_all_sources
+from design import answer_windows
+from readers import DATASETS, read_all_sources
 from rich.progress import Progress
-from train_refusal import add_workers_option
+from train_refusal import EMBEDDING_CACHE, add_workers_option
 
 from hegui.detect.classifier._embedding import embed_cached
-from hegui.detect.refusal._judge import EMBED_CHARS
 
-CACHE = ROOT / ".cache" / "embeddings"
 CHUNK = 200
 
 
 def windows(responses: Sequence[str]) -> list[str]:
-    """The distinct non-blank answer windows the judge embeds, in a fixed order."""
-    texts = {w for r in responses for w in (r[:EMBED_CHARS], r[-EMBED_CHARS:]) if w.strip()}
-    return sorted(texts)
+    """The distinct answer windows training embeds (:func:`design.answer_windows`), sorted."""
+    firsts, lasts = answer_windows(responses)
+    return sorted(set(firsts) | set(lasts))
 
 
 def _embed(chunk: list[str]) -> int:
-    embed_cached(chunk, CACHE)
+    embed_cached(chunk, EMBEDDING_CACHE)
     return len(chunk)
 
 
