@@ -1,17 +1,20 @@
 """How many pairs a second-opinion band sends out, and what it could at most buy.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/escalation_band.py \\
-        [--c C] [--bands 0.2:0.8 0.3:0.7 0.1:0.9] [--workers N]
+        [--c C] [--bands 0.2:0.8 0.3:0.7 0.1:0.9] [--workers N] [--groups K]
 
 For each band ``LOW:HIGH``, over the pooled hand-written writers' pairs, scored leave one
-writer out (as a new writer's pairs would be): the share of pairs whose refusal probability
-falls in ``[LOW, HIGH)`` (what ``hegui refusal --judge-url`` would send to a served model),
-the judge's accuracy on them and on the rest, and the accuracy if every pair in the band were
-decided right (an upper bound on what any second opinion adds), at the shipped weights' L2
-strength unless ``--c`` says otherwise and at their refusal threshold. This is how the default
-band of ``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. About
-half an hour on two cores once the embeddings are cached (22 hand-written writers, 2026-12-02);
-the folds run in ``--workers`` processes (default one per core).
+writer out (as a new writer's pairs would be; with ``--groups K``, one of K writer groups
+out: the folds of ``train_refusal.py --groups K``, whose sentence models that run cached):
+the share of pairs whose refusal probability falls in ``[LOW, HIGH)`` (what
+``hegui refusal --judge-url`` would send to a served model), the judge's accuracy on them and
+on the rest, and the accuracy if every pair in the band were decided right (an upper bound on
+what any second opinion adds), at the shipped weights' L2 strength unless ``--c`` says
+otherwise and at their refusal threshold. This is how the default band of
+``EscalationConfig`` was chosen. Reads the same data as training; writes nothing. Leave one
+writer out took about half an hour on two cores once the embeddings were cached (22
+hand-written writers, 2026-12-02) and now takes hours; the folds run in ``--workers``
+processes (default one per core).
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
     WEIGHTS_DIR,
+    add_groups_option,
     add_workers_option,
+    cross_validation_name,
+    folds_of,
     number_pair,
     pooled_hand_written,
     refusal_right,
@@ -44,15 +50,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--bands", type=number_pair, nargs="+", default=[(0.2, 0.8), (0.3, 0.7), (0.1, 0.9)]
     )
     add_workers_option(parser)
+    add_groups_option(parser)
     args = parser.parse_args(argv)
     shipped = json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))
     c = args.c or float(shipped["C"])
     design = training_design(args.datasets)
+    folds = folds_of(parser, design, args.groups)
     probs = leave_one_writer_out(
-        design, SentenceScores(design, SENTENCE_CACHE), [c], workers=args.workers
+        design, SentenceScores(design, SENTENCE_CACHE), [c], workers=args.workers, folds=folds
     )[c]
     threshold = float(shipped["threshold"])
-    print(f"C={c:g}, threshold {threshold:g}")
+    print(f"C={c:g}, threshold {threshold:g}, {cross_validation_name(args.groups)}")
     score = 1.0 - probs[:, CLASSES.index("none")]
     right = refusal_right(design, probs, threshold)
     for lang in ("en", "zh"):
