@@ -4,7 +4,8 @@
         --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N] \\
         [--groups K] [--hidden H]
 
-Each ``--without`` names comma-separated prefixes of ``named_features``; the run scores the
+Each ``--without`` names comma-separated prefixes of ``named_features`` (or ``hashed``: the
+hashed character n-grams of the answer's first and last characters); the run scores the
 full layout and, for each ``--without``, the layout with those columns emptied (an empty
 column is the same as a feature the model never had). Every variant shares the sentence
 scores (cached, see ``SentenceScores``), so a variant costs only its folds. Prints the pooled
@@ -35,11 +36,19 @@ from train_refusal import (
     writer_groups,
 )
 
+HASHED = "hashed"
+"""The ``--without`` name of the answer's hashed character n-gram columns (all of them)."""
+
 
 def without(design: Design, prefixes: Sequence[str]) -> Design:
     """``design`` with the answer columns of every named feature starting with a prefix
-    emptied."""
-    columns = [i for i, name in enumerate(design.layout.names) if name.startswith(tuple(prefixes))]
+    emptied, and with ``HASHED`` among them, every hashed n-gram column."""
+    named = [p for p in prefixes if p != HASHED]
+    columns = [
+        i for i, name in enumerate(design.layout.names) if named and name.startswith(tuple(named))
+    ]
+    if HASHED in prefixes:
+        columns += range(len(design.layout.names), design.layout.size)
     if not columns:
         raise SystemExit(f"no named feature starts with any of {list(prefixes)}")
     keep = np.ones(design.answers.shape[1])
