@@ -44,9 +44,7 @@ def without(design: Design, prefixes: Sequence[str]) -> Design:
     """``design`` with the answer columns of every named feature starting with a prefix
     emptied, and with ``HASHED`` among them, every hashed n-gram column."""
     named = [p for p in prefixes if p != HASHED]
-    columns = [
-        i for i, name in enumerate(design.layout.names) if named and name.startswith(tuple(named))
-    ]
+    columns = [i for i, name in enumerate(design.layout.names) if name.startswith(tuple(named))]
     if HASHED in prefixes:
         columns += range(len(design.layout.names), design.layout.size)
     if not columns:

@@ -6,9 +6,9 @@
 ``train_refusal.py`` (and the other scripts that build the training design) embeds the same
 windows itself, but in one process; on a new machine, where ``.cache`` is empty, that is the
 longest step of a retraining. This spreads the windows over ``--workers`` processes (default
-one per core) so that the training run then finds them all in ``.cache/embeddings``. About
-37 min for 22,600 windows on two cores (AMD EPYC, 2026-12-04). Only training pairs are read;
-the held-out sets in ``bench/data`` are embedded by their benchmark.
+one per core) so that the training run then finds them all in ``.cache/embeddings``. 37 to
+43 min for 22,600 windows on two cores (AMD EPYC, two runs on 2026-12-04). Only training
+pairs are read; the held-out sets in ``bench/data`` are embedded by their benchmark.
 """
 
 from __future__ import annotations
