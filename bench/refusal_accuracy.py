@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Files: {files} (never trained on). Refusal yes/no accuracy with 95% Wilson interval; "
         "kind = exact full/partial/none; rows `lang/kind` are the pairs labelled that kind. "
         f"Phrase list: refusal if any of {len(BASELINE_PHRASES)} common phrases occurs. "
-        "Cross-validated figures (leave one writer out): `training/refusal/MODEL_CARD.md`.",
+        "Cross-validated figures (by writer group): `training/refusal/MODEL_CARD.md`.",
         "",
         "| set | n | judge acc (95% CI) | judge kind acc | phrase-list acc (95% CI) |",
         "|---|---|---|---|---|",
