@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from hegui.assess import BankKind, Endpoint, RunOptions, run_assessment
 from hegui.cli import app
 from hegui.detect.refusal import RefusalJudge
+from hegui.detect.refusal._escalate import in_band
 from support.scripted_openai import RecordedRequest, ScriptedOpenAI
 
 runner = CliRunner()
@@ -292,7 +293,7 @@ def unsure_misses(judge: RefusalJudge) -> dict[str, str]:
         joiner = " " if lang == "en" else ""
         texts = [o + joiner + q for o, q in itertools.product(openings, DODGE_QUESTIONS[lang])]
         scores = {text: judge.judge("q", text).score for text in texts}
-        unsure = [t for t, s in scores.items() if 0.1 <= s < judge.model.threshold]
+        unsure = [t for t, s in scores.items() if in_band(s) and s < judge.model.threshold]
         assert unsure, f"no {lang} dodging answer is an unsure miss any more: {scores}"
         picked[lang] = unsure[0]
     return picked
