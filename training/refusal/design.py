@@ -23,6 +23,7 @@ from scipy import sparse
 from hegui.detect.classifier._embedding import embed_cached
 from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._harm import ngram_ask_harm
 from hegui.detect.refusal._judge import EMBED_CHARS, most_refusing
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
 from hegui.detect.refusal._text import sentences, voice
@@ -70,7 +71,10 @@ def build(
     """Featurise every pair and every own-voice sentence of every answer, and embed every
     answer (``cache``: the embedding cache folder)."""
     layout = FeatureLayout(named_features(cues), hash_bits)
-    answers = _sparse([featurize(p.prompt, p.response, cues, layout) for p in pairs], layout.size)
+    harm = ngram_ask_harm()
+    answers = _sparse(
+        [featurize(p.prompt, p.response, cues, layout, harm) for p in pairs], layout.size
+    )
     rows: list[dict[int, float]] = []
     owner: list[int] = []
     texts: list[str] = []

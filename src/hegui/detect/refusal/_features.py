@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from hegui.detect.refusal._asks import ASK_FEATURES, ask_features
 from hegui.detect.refusal._cues import CueSet, normalize
+from hegui.detect.refusal._harm import AskHarm
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, summarize
 from hegui.detect.refusal._text import SENTENCE_END, hash_ngrams, sentence_end, sentences, voice
 
@@ -118,6 +119,7 @@ def featurize(
     response: str,
     cues: CueSet,
     layout: FeatureLayout,
+    harm: AskHarm,
     sentence_probs: Sequence[float] | None = None,
 ) -> dict[int, float]:
     """Sparse features of the answer ``response`` to ``prompt`` as ``{index: value}``.
@@ -127,7 +129,8 @@ def featurize(
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
     contains ("why can't I log in?") is weaker evidence of a refusal, and so is declining
     language in the answer to a prompt that asks how to say no; and where its asks are
-    dropped by the answer or named by a declining sentence (:mod:`._asks`).
+    dropped by the answer or named by a declining sentence (:mod:`._asks`), where ``harm``
+    scores the dropped ones.
     """
     text, own = voice(response)
     first_end = _first_sentence_end(text)
@@ -144,7 +147,7 @@ def featurize(
             feats[index + 3] = math.log1p(len(positions))
         index += len(_POSITIONS)
     structure = _structure(prompt, text, hits, first_end, cues)
-    structure.update(_ask_link(prompt, own, cues))
+    structure.update(_ask_link(prompt, own, cues, harm))
     for name in _STRUCTURE + ASK_FEATURES:
         value = structure[name]
         if value:
@@ -222,14 +225,14 @@ def _structure(
     }
 
 
-def _ask_link(prompt: str, own: str, cues: CueSet) -> dict[str, float]:
+def _ask_link(prompt: str, own: str, cues: CueSet, harm: AskHarm) -> dict[str, float]:
     """:func:`ask_features` of the answer's own-voice text ``own`` to ``prompt``."""
     own_sentences = sentences(own)
     declining = []
     for sentence in own_sentences:
         hits = cues.hits(sentence)
         declining.append(bool(hits.get("decline") or hits.get("omission")))
-    return ask_features(normalize(prompt), own_sentences, declining)
+    return ask_features(normalize(prompt), own_sentences, declining, harm)
 
 
 def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -> int:

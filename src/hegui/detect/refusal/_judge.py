@@ -27,6 +27,7 @@ import numpy.typing as npt
 from hegui.detect.classifier._embedding import DIM, MODEL, TRAIN_CHARS, embed
 from hegui.detect.refusal._cues import CueSet, default_cues, load_cues
 from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._harm import ask_harm_info, ngram_ask_harm
 from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
 from hegui.detect.refusal._text import sentences, voice
@@ -127,6 +128,7 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         "hash_bits": model.layout.hash_bits,
         "sentence_hash_bits": model.sentence.bits,
         "threshold": model.threshold,
+        "ask_harm": ask_harm_info(),
         "embedding": (EMBED_INFO if model.embedding_weights is not None else None),
         "network": (
             {"hidden_units": int(model.network.hidden_bias.size), "activation": "relu"}
@@ -159,11 +161,20 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
             )
         sentence_bits = int(info["sentence_hash_bits"])
         embedding_info = info.get("embedding")
+        harm_info = info.get("ask_harm")
     except (OSError, ValueError, KeyError, IndexError) as exc:
         raise HeguiError(
             f"cannot read refusal weights: {exc}", f"无法读取拒答判定模型权重：{exc}", str(folder)
         ) from None
     layout = FeatureLayout(tuple(info["named_features"]), int(info["hash_bits"]))
+    if harm_info != ask_harm_info():
+        raise HeguiError(
+            "refusal weights were trained with other n-gram classifier heads than the installed "
+            "ones (they score the asks an answer leaves out); retrain them",
+            "拒答判定模型权重训练时所用的 n-gram 分类器与当前安装的不同（它为回答遗漏的请求打分），"
+            "请重新训练",
+            str(folder),
+        )
     if (
         layout.names != named_features(cues)
         or weights.shape != (layout.size, len(CLASSES))
@@ -209,6 +220,7 @@ class RefusalJudge:
         self.cues = load_cues(cues) if cues is not None else default_cues()
         folder = weights or Path(str(resources.files(__package__))) / "weights"
         self.model = load_model(folder, self.cues)
+        self.ask_harm = ngram_ask_harm()
 
     def judge(self, prompt: str, response: str) -> RefusalResult:
         """Judge one (prompt, answer) pair."""
@@ -216,7 +228,7 @@ class RefusalJudge:
             return RefusalResult(True, "full", 1.0)
         own = sentences(voice(response)[1])
         scores = self.model.sentence.probabilities(own, self.cues)
-        features = featurize(prompt, response, self.cues, self.model.layout, scores)
+        features = featurize(prompt, response, self.cues, self.model.layout, self.ask_harm, scores)
         vector = None
         if self.model.embedding_weights is not None:
             vector = answer_embedding(response, most_refusing(own, scores))
