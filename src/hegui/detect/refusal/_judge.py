@@ -167,14 +167,6 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
             f"cannot read refusal weights: {exc}", f"无法读取拒答判定模型权重：{exc}", str(folder)
         ) from None
     layout = FeatureLayout(tuple(info["named_features"]), int(info["hash_bits"]))
-    if harm_info != ask_harm_info():
-        raise HeguiError(
-            "refusal weights were trained with other n-gram classifier heads than the installed "
-            "ones (they score the asks an answer leaves out); retrain them",
-            "拒答判定模型权重训练时所用的 n-gram 分类器与当前安装的不同（它为回答遗漏的请求打分），"
-            "请重新训练",
-            str(folder),
-        )
     if (
         layout.names != named_features(cues)
         or weights.shape != (layout.size, len(CLASSES))
@@ -199,6 +191,14 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         raise HeguiError(
             "refusal weights do not match the cue file; retrain them",
             "拒答判定模型权重与线索文件不匹配，请重新训练",
+            str(folder),
+        )
+    if harm_info != ask_harm_info():
+        raise HeguiError(
+            "refusal weights were trained with other n-gram classifier heads than the installed "
+            "ones (they score the asks an answer leaves out); retrain them",
+            "拒答判定模型权重训练时所用的 n-gram 分类器与当前安装的不同（它为回答遗漏的请求打分），"
+            "请重新训练",
             str(folder),
         )
     sentence = SentenceModel(sentence_weights, sentence_bias, sentence_bits)
