@@ -37,6 +37,8 @@ _ASK_JOINT = re.compile(
     r"(?=(?:tell|give|show|write|make|help|find|explain|list|draft|add|include|paste|send|"
     r"get|recommend|suggest|describe|create|how|what|where|which|who|can|could|should)\b)"
     r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
+    # "顺便" / "另外" open a second ask even without a comma ("…配个文案☕ 顺便帮我查查…").
+    r"|[\s~～]*(?:顺便|另外)"
 )
 _STOP_WORDS = """about above after again also among another answer anything around asked before
     being below between both cannot could does doing done down during each either else even every
@@ -107,6 +109,9 @@ def ask_features(
     )
     least = min(coverage, default=1.0)
     unsafe_dropped = uncovered_harm >= _UNSAFE
+    silent = not any(declining)
+    # Another ask answered well beside the dropped one: the shape of a partial refusal.
+    rest_covered = compound and any(c >= 0.5 for c in coverage)
     return {
         "ask_least_covered": least if compound else 0.0,
         "ask_one_uncovered": float(compound and least < _UNCOVERED),
@@ -121,7 +126,9 @@ def ask_features(
         ),
         "ask_uncovered_unsafe": uncovered_harm,
         "ask_uncovered_unsafe_high": float(unsafe_dropped),
-        "ask_uncovered_unsafe_silent": float(unsafe_dropped and not any(declining)),
+        "ask_uncovered_unsafe_silent": float(unsafe_dropped and silent),
+        "ask_dropped_unsafe_silent_score": uncovered_harm if silent else 0.0,
+        "ask_dropped_unsafe_rest_covered": uncovered_harm if rest_covered else 0.0,
     }
 
 
@@ -138,4 +145,6 @@ ASK_FEATURES = (
     "ask_uncovered_unsafe",
     "ask_uncovered_unsafe_high",
     "ask_uncovered_unsafe_silent",
+    "ask_dropped_unsafe_silent_score",
+    "ask_dropped_unsafe_rest_covered",
 )
