@@ -58,6 +58,8 @@ _CJK_STOP = frozenset(_CJK_STOP_PAIRS.split())
 _MIN_ASK_WORDS = 2
 _UNCOVERED = 0.25
 """An ask with less than this share of its content words in the answer was left out."""
+_COVERED = 0.5
+"""An ask with at least this share of its content words in the answer was answered."""
 _UNSAFE = 0.5
 """The n-gram classifier's unsafe probability from which a left-out ask counts as unsafe."""
 
@@ -109,25 +111,23 @@ def ask_features(
     )
     least = min(coverage, default=1.0)
     unsafe_dropped = uncovered_harm >= _UNSAFE
-    silent = not any(declining)
-    # Another ask answered well beside the dropped one: the shape of a partial refusal.
-    rest_covered = compound and any(c >= 0.5 for c in coverage)
+    declines = any(declining)
+    # Another ask answered beside the dropped one: the shape of a partial refusal.
+    rest_covered = compound and any(c >= _COVERED for c in coverage)
     return {
         "ask_least_covered": least if compound else 0.0,
         "ask_one_uncovered": float(compound and least < _UNCOVERED),
         "ask_last_covered": coverage[-1] if compound else 0.0,
-        "ask_all_covered": float(bool(coverage) and least >= 0.5),
+        "ask_all_covered": float(bool(coverage) and least >= _COVERED),
         "decline_names_ask": float(named > 0),
         "decline_names_ask_log": min(named, 6) / 6.0,
-        "decline_names_nothing": float(any(declining) and named == 0),
+        "decline_names_nothing": float(declines and named == 0),
         "decline_names_ask_then_answers": float(named > 0 and answering >= 2),
-        "decline_names_nothing_then_answers": float(
-            any(declining) and named == 0 and answering >= 2
-        ),
+        "decline_names_nothing_then_answers": float(declines and named == 0 and answering >= 2),
         "ask_uncovered_unsafe": uncovered_harm,
         "ask_uncovered_unsafe_high": float(unsafe_dropped),
-        "ask_uncovered_unsafe_silent": float(unsafe_dropped and silent),
-        "ask_dropped_unsafe_silent_score": uncovered_harm if silent else 0.0,
+        "ask_uncovered_unsafe_silent": float(unsafe_dropped and not declines),
+        "ask_dropped_unsafe_silent_score": 0.0 if declines else uncovered_harm,
         "ask_dropped_unsafe_rest_covered": uncovered_harm if rest_covered else 0.0,
     }
 
