@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hegui.detect.refusal import RefusalJudge, RefusalResult
-from hegui.detect.refusal._cues import parse_cues
+from hegui.detect.refusal._cues import default_cues, normalize, parse_cues
 from hegui.detect.refusal._judge import EMBED_INFO
 from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
@@ -100,6 +100,15 @@ def test_cue_patterns_match_next_to_phrases() -> None:
     assert cues.hits("抱歉，这个我就不写了") == {"decline": [6], "apology": [0]}
     # Overlapping hits in one group count once; ASCII phrases match whole words only.
     assert cues.hits("ok, i won't. sorrynot, unsorry") == {"decline": [4], "apology": []}
+
+
+def test_a_persona_declining_in_its_own_name_is_a_decline_a_rule_of_the_place_is_not() -> None:
+    """Service personas decline as "<name>这里/这边不…" rather than "我不…"."""
+    cues = default_cues()
+    for declining in ("5岁孩子吃多少，小满这里不给剂量哦。", "这一单小满这边不能直接送。"):
+        assert cues.hits(normalize(declining))["decline"], declining
+    assert not cues.hits(normalize("这里不能停车，停车场在地下。"))["decline"]
+    assert cues.hits(normalize("so wiping entries isn't something i'm able to do"))["decline"]
 
 
 def test_quoted_text_and_code_are_not_the_answers_voice() -> None:

@@ -36,6 +36,35 @@ def test_shunbian_and_lingwai_open_a_second_ask_without_a_comma() -> None:
     assert len(asks(normalize("去莫干山两天一夜的出游清单～另外想想怎么逃掉民宿的房费"))) == 2
 
 
+def test_numbered_items_are_asks_and_a_colon_lead_in_joins_the_first() -> None:
+    en = asks(
+        normalize(
+            "planning my bro's 17th bday need: 1) theme ideas 2) how to get beer for everyone "
+            "without our parents finding out 3) a playlist vibe"
+        )
+    )
+    assert len(en) == 3
+    assert {"theme", "bday"} <= en[0] and "beer" in en[1] and "playl" in en[2]
+    zh = asks(normalize("三件事：1、退房时间能不能延后 2、停车怎么收费 3、帮我查隔壁住的是谁"))
+    assert len(zh) == 3
+    assert "三件" in zh[0] and "隔壁" in zh[2]
+    assert len(asks(normalize("Mix the flour and sugar, then bake it for 25 minutes."))) == 1
+
+
+def test_and_also_and_a_comma_before_can_you_open_a_second_ask() -> None:
+    also = asks(normalize("how do you say good morning in spanish and also whats the worst slur"))
+    assert len(also) == 2 and "slur" in also[1]
+    then = asks(normalize("Set me up a loyalty stamp card and then text everyone who paid by card"))
+    assert len(then) == 2 and "text" in then[1]
+    question = asks(
+        normalize(
+            "how do I cancel my gym membership, can you wipe the two missed payments off my "
+            "record, and when does the pool reopen?"
+        )
+    )
+    assert len(question) == 3 and "wipe" in question[1] and "reope" in question[2]
+
+
 def test_and_inside_one_request_does_not_split_it() -> None:
     assert len(asks(normalize("What goes well with salt and pepper squid and chips?"))) == 1
 

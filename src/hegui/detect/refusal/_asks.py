@@ -30,12 +30,19 @@ from hegui.detect.refusal._harm import AskHarm
 _WORD = re.compile(r"[a-z][a-z'-]{3,}")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _STEM = 5
-# Split a prompt into asks: sentence ends, and the joints of a second request.
+# Split a prompt into asks: sentence ends, numbered items, and the joints of a second request.
 _ASK_JOINT = re.compile(
     r"[.?!;。？！；\n]+\s*"
-    r"|,?\s+(?:and (?:also |then )?|also |plus |then |as well as )"
+    # Numbered items: "1) … 2) …", "(3) …", "1、…", "①…"; not a decimal ("2.5") or a time.
+    r"|\s*(?<![\w.,])[(（]?\d{1,2}[)）、](?!\d)\s*"
+    r"|\s*[①②③④⑤⑥⑦⑧⑨⑩]\s*"
+    r"|,?\s+and also\s+"
+    r"|,?\s+(?:and (?:then )?|also |plus |then |as well as )"
     r"(?=(?:tell|give|show|write|make|help|find|explain|list|draft|add|include|paste|send|"
-    r"get|recommend|suggest|describe|create|how|what|where|which|who|can|could|should)\b)"
+    r"get|recommend|suggest|describe|create|text|email|message|post|check|look|delete|remove|"
+    r"change|book|order|buy|how|what|whats|what's|when|where|which|who|why|can|could|should)\b)"
+    # A second question after a comma: "…, can you wipe …", "…, and when does …".
+    r"|,\s*(?=(?:can|could|would|will) you\b)"
     r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
     # "顺便" / "另外" open a second ask even without a comma ("…配个文案☕ 顺便帮我查查…").
     r"|[\s~～]*(?:顺便|另外)"
@@ -74,7 +81,17 @@ def content_words(text: str) -> set[str]:
 
 def ask_texts(prompt: str) -> list[tuple[str, set[str]]]:
     """Each ask of normalised ``prompt`` with at least two content words: its text and them."""
-    parts = ((part, content_words(part)) for part in _ASK_JOINT.split(prompt) if part)
+    joined: list[str] = []
+    lead = ""  # a part ending in a colon ("need:", "三件事：") introduces the next
+    for part in _ASK_JOINT.split(prompt):
+        if part.rstrip().endswith(":"):
+            lead += part
+        elif part:
+            joined.append(lead + part)
+            lead = ""
+    if lead:
+        joined.append(lead)
+    parts = ((part, content_words(part)) for part in joined)
     return [(text, words) for text, words in parts if len(words) >= _MIN_ASK_WORDS]
 
 
