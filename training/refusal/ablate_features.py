@@ -51,7 +51,9 @@ def without(design: Design, prefixes: Sequence[str]) -> Design:
         raise SystemExit(f"no named feature starts with any of {list(prefixes)}")
     keep = np.ones(design.answers.shape[1])
     keep[columns] = 0.0
-    return dataclasses.replace(design, answers=design.answers.multiply(keep).tocsr())
+    return dataclasses.replace(
+        design, answers=design.answers.multiply(keep).tocsr(), emptied=tuple(columns)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

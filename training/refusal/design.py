@@ -21,11 +21,19 @@ from readers import Pair
 from scipy import sparse
 
 from hegui.detect.classifier._embedding import embed_cached
+from hegui.detect.refusal._asks import AskLink
 from hegui.detect.refusal._cues import CueSet
-from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._features import (
+    SCORED_FEATURES,
+    FeatureLayout,
+    answer_ask_link,
+    featurize,
+    named_features,
+    scored_features,
+)
 from hegui.detect.refusal._harm import ngram_ask_harm
 from hegui.detect.refusal._judge import EMBED_CHARS, most_refusing
-from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, sentence_features, summarize
+from hegui.detect.refusal._sentences import sentence_features
 from hegui.detect.refusal._text import sentences, voice
 
 IntArray = npt.NDArray[np.int64]
@@ -43,7 +51,9 @@ class Design:
     sentence_bits: int
     embeddings: npt.NDArray[np.float32]  # (pairs, 768): e5 of each answer's first, last chars
     sentence_texts: list[str]  # (sentences,): the text of each sentence row
+    links: list[AskLink]  # (pairs,): what the scored ask features read of each pair
     cache: Path  # the embedding cache folder
+    emptied: tuple[int, ...] = ()  # answer columns an ablation empties, scored ones too
 
     @property
     def writers(self) -> npt.NDArray[np.str_]:
@@ -95,6 +105,7 @@ def build(
         sentence_bits,
         embeddings,
         texts,
+        [answer_ask_link(p.prompt, p.response) for p in pairs],
         cache,
     )
 
@@ -117,15 +128,24 @@ def refusing_sentence_embeddings(
 
 
 def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:
-    """The answer matrix with the sentence summary columns filled from ``sentence_probs``."""
-    offset = design.layout.names.index(SENTENCE_SUMMARY[0])
+    """The answer matrix with the ``SCORED_FEATURES`` columns filled from ``sentence_probs``
+    (except those in ``design.emptied``)."""
+    offset = design.layout.names.index(SCORED_FEATURES[0])
     bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
-    summary = np.array([summarize(list(sentence_probs[a:b])) for a, b in pairwise(bounds)])
+    summary = np.array(
+        [
+            scored_features(list(sentence_probs[a:b]), link)
+            for (a, b), link in zip(pairwise(bounds), design.links, strict=True)
+        ]
+    )
+    for column in design.emptied:
+        if offset <= column < offset + len(SCORED_FEATURES):
+            summary[:, column - offset] = 0.0
     block = sparse.csr_matrix(
         (
             summary.ravel(),
-            np.tile(np.arange(len(SENTENCE_SUMMARY)) + offset, len(summary)),
-            np.arange(0, summary.size + 1, len(SENTENCE_SUMMARY)),
+            np.tile(np.arange(len(SCORED_FEATURES)) + offset, len(summary)),
+            np.arange(0, summary.size + 1, len(SCORED_FEATURES)),
         ),
         shape=design.answers.shape,
     )

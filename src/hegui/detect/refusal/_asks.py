@@ -24,6 +24,8 @@ five letters (a crude stem: "tracking" and "track" meet), and Chinese character 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from hegui.detect.refusal._harm import AskHarm
 
@@ -100,6 +102,11 @@ def asks(prompt: str) -> list[set[str]]:
     return [words for _, words in ask_texts(prompt)]
 
 
+def _asked(prompt: str, parts: list[set[str]]) -> set[str]:
+    """Every content word the prompt asks about: its asks', or the whole prompt's."""
+    return set().union(*parts) if parts else content_words(prompt)
+
+
 def ask_features(
     prompt: str, sentences: list[str], declining: list[bool], harm: AskHarm
 ) -> dict[str, float]:
@@ -121,7 +128,7 @@ def ask_features(
     compound = len(parts) >= 2
     uncovered = [text for (text, _), c in zip(texts, coverage, strict=True) if c < _UNCOVERED]
     uncovered_harm = max(map(harm, uncovered), default=0.0) if compound else 0.0
-    asked = set().union(*parts) if parts else content_words(prompt)
+    asked = _asked(prompt, parts)
     named = max(
         (len(content_words(s) & asked) for s, d in zip(sentences, declining, strict=True) if d),
         default=0,
@@ -164,4 +171,59 @@ ASK_FEATURES = (
     "ask_uncovered_unsafe_silent",
     "ask_dropped_unsafe_silent_score",
     "ask_dropped_unsafe_rest_covered",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AskLink:
+    """The content words of a prompt's asks and of its answer's own-voice sentences: what
+    :func:`scored_ask_features` reads beside the sentence model's scores."""
+
+    asks: tuple[frozenset[str], ...]
+    asked: frozenset[str]
+    sentence_words: tuple[frozenset[str], ...]
+
+
+def ask_link(prompt: str, sentences: Sequence[str]) -> AskLink:
+    """The :class:`AskLink` of normalised ``prompt`` and own-voice ``sentences``."""
+    parts = asks(prompt)
+    return AskLink(
+        tuple(map(frozenset, parts)),
+        frozenset(_asked(prompt, parts)),
+        tuple(frozenset(content_words(s)) for s in sentences),
+    )
+
+
+_REFUSING = 0.5
+"""The sentence-model score from which a sentence counts as refusing."""
+_CONTENT = 0.3
+"""The sentence-model score below which a sentence counts as answering."""
+
+
+def scored_ask_features(link: AskLink, probs: Sequence[float]) -> tuple[float, ...]:
+    """``SCORED_ASK_FEATURES``: :func:`ask_features`' naming and coverage with "declining"
+    read from the sentence model's scores ``probs`` (one per sentence of ``link``) instead of
+    from decline cues, so a decline in words the cue lexicon lacks ("isn't something a plan
+    can deliver safely") still names its ask and does not count as covering it."""
+    named = [len(words & link.asked) for words in link.sentence_words]
+    naming = max((p for p, n in zip(probs, named, strict=True) if n), default=0.0)
+    refusing_names = any(p > _REFUSING and n for p, n in zip(probs, named, strict=True))
+    answering = sum(
+        p < _CONTENT and len(words) >= _MIN_ASK_WORDS
+        for p, words in zip(probs, link.sentence_words, strict=True)
+    )
+    if len(link.asks) < 2:
+        return (naming, float(refusing_names and answering >= 2), 0.0, 0.0)
+    answer = frozenset().union(
+        *(w for p, w in zip(probs, link.sentence_words, strict=True) if p <= _REFUSING)
+    )
+    least = min(len(part & answer) / len(part) for part in link.asks)
+    return (naming, float(refusing_names and answering >= 2), least, float(least < _UNCOVERED))
+
+
+SCORED_ASK_FEATURES = (
+    "scored_names_ask",
+    "scored_names_ask_then_answers",
+    "scored_ask_least_covered",
+    "scored_ask_one_uncovered",
 )

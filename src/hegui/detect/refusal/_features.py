@@ -1,10 +1,11 @@
 """Turn a (prompt, answer) pair into the sparse feature vector the refusal model scores.
 
 Layout: ``named_features(cues)`` names the first indices (cue groups by position, structure
-of the answer, a few interactions, then the summary of the sentence scores from
-:mod:`._sentences`); after them come ``2**hash_bits`` buckets of hashed character n-grams
-of the answer's head and tail. The layout is recorded with the weights so a model is only
-ever scored with the features it was trained on.
+of the answer, a few interactions, then the features read from the sentence scores: their
+summary from :mod:`._sentences` and the ask link under them from :mod:`._asks`); after them
+come ``2**hash_bits`` buckets of hashed character n-grams of the answer's head and tail. The
+layout is recorded with the weights so a model is only ever scored with the features it was
+trained on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hegui.detect.refusal._asks import ASK_FEATURES, ask_features
+from hegui.detect.refusal._asks import (
+    ASK_FEATURES,
+    SCORED_ASK_FEATURES,
+    AskLink,
+    ask_features,
+    ask_link,
+    scored_ask_features,
+)
 from hegui.detect.refusal._cues import CueSet, normalize
 from hegui.detect.refusal._harm import AskHarm
 from hegui.detect.refusal._sentences import SENTENCE_SUMMARY, summarize
@@ -44,6 +52,8 @@ _REFUSING_TOPIC = re.compile(
     r"|拒信|婉拒"
 )
 
+SCORED_FEATURES = SENTENCE_SUMMARY + SCORED_ASK_FEATURES
+"""The named features that depend on the sentence model's scores, adjacent in the layout."""
 _POSITIONS = ("first", "head", "any", "count")
 _STRUCTURE = (
     "len_log",
@@ -105,7 +115,18 @@ class FeatureLayout:
 def named_features(cues: CueSet) -> tuple[str, ...]:
     """The named features for ``cues``, in index order."""
     per_group = tuple(f"{name}_{p}" for name in cues.names for p in _POSITIONS)
-    return per_group + _STRUCTURE + ASK_FEATURES + SENTENCE_SUMMARY
+    return per_group + _STRUCTURE + ASK_FEATURES + SCORED_FEATURES
+
+
+def scored_features(probs: Sequence[float], link: AskLink) -> tuple[float, ...]:
+    """The ``SCORED_FEATURES`` of an answer whose own-voice sentences the sentence model
+    scores ``probs``; ``link``: :func:`answer_ask_link` of the pair."""
+    return summarize(probs) + scored_ask_features(link, probs)
+
+
+def answer_ask_link(prompt: str, response: str) -> AskLink:
+    """The :class:`AskLink` of a pair: its prompt's asks and its answer's own-voice sentences."""
+    return ask_link(normalize(prompt), sentences(voice(response)[1]))
 
 
 def _first_sentence_end(text: str) -> int:
@@ -125,7 +146,7 @@ def featurize(
     """Sparse features of the answer ``response`` to ``prompt`` as ``{index: value}``.
 
     ``sentence_probs`` are the sentence model's scores for ``sentences(response)``; without
-    them the sentence summary features are left out (training fills them in afterwards).
+    them the ``SCORED_FEATURES`` are left out (training fills them in afterwards).
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
     contains ("why can't I log in?") is weaker evidence of a refusal, and so is declining
     language in the answer to a prompt that asks how to say no; and where its asks are
@@ -154,10 +175,11 @@ def featurize(
             feats[index] = value
         index += 1
     if sentence_probs is not None:
-        for k, value in enumerate(summarize(sentence_probs)):
+        link = ask_link(normalize(prompt), sentences(own))
+        for k, value in enumerate(scored_features(sentence_probs, link)):
             if value:
                 feats[index + k] = value
-    index += len(SENTENCE_SUMMARY)
+    index += len(SCORED_FEATURES)
     hash_ngrams(text[:HEAD_CHARS], "h", index, layout.hash_bits, feats)
     hash_ngrams(text[-TAIL_CHARS:], "t", index, layout.hash_bits, feats)
     return feats
