@@ -12,12 +12,13 @@ from hegui.detect.refusal._asks import (
 from hegui.detect.refusal._cues import default_cues, normalize
 from hegui.detect.refusal._features import _ask_link, answer_ask_link
 from hegui.detect.refusal._harm import ngram_ask_harm
-from hegui.detect.refusal._text import voice
+from hegui.detect.refusal._text import sentences, voice
 
 
 def _features(prompt: str, response: str) -> dict[str, float]:
     """The ask features exactly as the judge computes them for this pair."""
-    return _ask_link(prompt, voice(response)[1], default_cues(), ngram_ask_harm())
+    own = sentences(voice(response)[1])
+    return _ask_link(normalize(prompt), own, default_cues(), ngram_ask_harm())
 
 
 def test_a_two_part_prompt_has_two_asks_in_both_languages() -> None:

@@ -212,13 +212,14 @@ def scored_ask_features(link: AskLink, probs: Sequence[float]) -> tuple[float, .
         p < _CONTENT and len(words) >= _MIN_ASK_WORDS
         for p, words in zip(probs, link.sentence_words, strict=True)
     )
+    then_answers = float(refusing_names and answering >= 2)
     if len(link.asks) < 2:
-        return (naming, float(refusing_names and answering >= 2), 0.0, 0.0)
+        return (naming, then_answers, 0.0, 0.0)
     answer = frozenset().union(
         *(w for p, w in zip(probs, link.sentence_words, strict=True) if p <= _REFUSING)
     )
     least = min(len(part & answer) / len(part) for part in link.asks)
-    return (naming, float(refusing_names and answering >= 2), least, float(least < _UNCOVERED))
+    return (naming, then_answers, least, float(least < _UNCOVERED))
 
 
 SCORED_ASK_FEATURES = (

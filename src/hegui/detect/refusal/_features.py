@@ -167,15 +167,17 @@ def featurize(
             feats[index + 2] = 1.0
             feats[index + 3] = math.log1p(len(positions))
         index += len(_POSITIONS)
-    structure = _structure(prompt, text, hits, first_end, cues)
-    structure.update(_ask_link(prompt, own, cues, harm))
+    prompt_text = normalize(prompt)
+    own_sentences = sentences(own)
+    structure = _structure(prompt_text, text, hits, first_end, cues)
+    structure.update(_ask_link(prompt_text, own_sentences, cues, harm))
     for name in _STRUCTURE + ASK_FEATURES:
         value = structure[name]
         if value:
             feats[index] = value
         index += 1
     if sentence_probs is not None:
-        link = ask_link(normalize(prompt), sentences(own))
+        link = ask_link(prompt_text, own_sentences)
         for k, value in enumerate(scored_features(sentence_probs, link)):
             if value:
                 feats[index + k] = value
@@ -186,8 +188,10 @@ def featurize(
 
 
 def _structure(
-    prompt: str, text: str, hits: dict[str, list[int]], first_end: int, cues: CueSet
+    prompt_text: str, text: str, hits: dict[str, list[int]], first_end: int, cues: CueSet
 ) -> dict[str, float]:
+    """The ``_STRUCTURE`` features of normalised answer ``text`` to normalised ``prompt_text``."""
+
     def first(name: str) -> bool:
         pos = hits.get(name, [])
         return bool(pos) and pos[0] < first_end
@@ -208,7 +212,6 @@ def _structure(
     before = _substantive(text, hits, 0, declining) if decline else 0
     cjk = len(_CJK.findall(text[:300])) / max(min(n, 300), 1)
     content = substantive > 0 or before > 0 or bool(list_starts)
-    prompt_text = normalize(prompt)
     about_refusing = bool(_REFUSING_TOPIC.search(prompt_text))
     return {
         "len_log": math.log1p(n) / 8.0,
@@ -247,14 +250,16 @@ def _structure(
     }
 
 
-def _ask_link(prompt: str, own: str, cues: CueSet, harm: AskHarm) -> dict[str, float]:
-    """:func:`ask_features` of the answer's own-voice text ``own`` to ``prompt``."""
-    own_sentences = sentences(own)
+def _ask_link(
+    prompt_text: str, own_sentences: list[str], cues: CueSet, harm: AskHarm
+) -> dict[str, float]:
+    """:func:`ask_features` of the answer's own-voice sentences to normalised ``prompt_text``,
+    a sentence declining where it has a decline or omission cue."""
     declining = []
     for sentence in own_sentences:
         hits = cues.hits(sentence)
         declining.append(bool(hits.get("decline") or hits.get("omission")))
-    return ask_features(normalize(prompt), own_sentences, declining, harm)
+    return ask_features(prompt_text, own_sentences, declining, harm)
 
 
 def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -> int:
