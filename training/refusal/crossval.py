@@ -3,7 +3,8 @@
 Two stacked models: the sentence model, a logistic regression (sentences of full refusals and
 the declining sentence of each partial refusal against sentences that refuse nothing), and
 the answer model (a logistic regression averaged with a one-hidden-layer network), whose
-sentence summary features come from a sentence model that never saw that answer's writer.
+features read from sentence scores (``SCORED_FEATURES``) come from a sentence model that
+never saw that answer's writer.
 Holding out one writer at a time (train on every other writer's pairs, test on that
 writer's) mimics a new writer, which is what the judge meets in use.
 """
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import sklearn
-from design import Design, refusing_sentence_embeddings, refusing_sentences, with_summary
+from design import Design, refusing_sentence_embeddings, refusing_sentences, with_scored
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -90,10 +91,10 @@ def embedding_column_scales(scales: tuple[float, float] = SCALES) -> FloatArray:
 def answer_matrix(
     design: Design, sentence_probs: FloatArray, scales: tuple[float, float] = SCALES
 ) -> sparse.csr_matrix:
-    """The answer features with the sentence summary filled in and the e5 columns stacked on
+    """The answer features with the ``SCORED_FEATURES`` filled in and the e5 columns stacked on
     (first and last characters, then the most refusing sentence under ``sentence_probs``),
     each times its scale in ``scales`` (0 leaves a part out)."""
-    blocks = [with_summary(design, sentence_probs)]
+    blocks = [with_scored(design, sentence_probs)]
     if scales[0]:
         blocks.append(sparse.csr_matrix(design.embeddings.astype(np.float64) * scales[0]))
     if scales[1]:

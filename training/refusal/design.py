@@ -1,7 +1,8 @@
 """Feature matrices for training the refusal judge: answers, their sentences, and the link.
 
-The answer matrix leaves the sentence summary columns empty: they depend on which sentence
-model scored the sentences, and training fills them in per fit (:func:`with_summary`). The
+The answer matrix leaves the ``SCORED_FEATURES`` columns (the sentence summary and the ask
+features read from sentence scores) empty: they depend on which sentence model scored the
+sentences, and training fills them in per fit (:func:`with_scored`). The
 e5 embeddings of the answers' first and last characters are kept beside it (cached in
 ``.cache/embeddings``, as the detectors' are) and stacked on by the fits; so is the embedding
 of each answer's most refusing sentence, which also depends on the sentence model
@@ -45,7 +46,7 @@ class Design:
 
     pairs: list[Pair]
     layout: FeatureLayout
-    answers: sparse.csr_matrix  # (pairs, layout.size), sentence summary columns empty
+    answers: sparse.csr_matrix  # (pairs, layout.size), SCORED_FEATURES columns empty
     sentences: sparse.csr_matrix  # (sentences, groups + 2**sentence_bits)
     owner: IntArray  # (sentences,): the pair each sentence belongs to
     sentence_bits: int
@@ -127,12 +128,12 @@ def refusing_sentence_embeddings(
     return embed_cached(refusing_sentences(design, sentence_probs), design.cache)
 
 
-def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:
+def with_scored(design: Design, sentence_probs: npt.NDArray[np.float64]) -> sparse.csr_matrix:
     """The answer matrix with the ``SCORED_FEATURES`` columns filled from ``sentence_probs``
     (except those in ``design.emptied``)."""
     offset = design.layout.names.index(SCORED_FEATURES[0])
     bounds = np.searchsorted(design.owner, np.arange(len(design.pairs) + 1))
-    summary = np.array(
+    scored = np.array(
         [
             scored_features(list(sentence_probs[a:b]), link)
             for (a, b), link in zip(pairwise(bounds), design.links, strict=True)
@@ -140,12 +141,12 @@ def with_summary(design: Design, sentence_probs: npt.NDArray[np.float64]) -> spa
     )
     for column in design.emptied:
         if offset <= column < offset + len(SCORED_FEATURES):
-            summary[:, column - offset] = 0.0
+            scored[:, column - offset] = 0.0
     block = sparse.csr_matrix(
         (
-            summary.ravel(),
-            np.tile(np.arange(len(SCORED_FEATURES)) + offset, len(summary)),
-            np.arange(0, summary.size + 1, len(SCORED_FEATURES)),
+            scored.ravel(),
+            np.tile(np.arange(len(SCORED_FEATURES)) + offset, len(scored)),
+            np.arange(0, scored.size + 1, len(SCORED_FEATURES)),
         ),
         shape=design.answers.shape,
     )
