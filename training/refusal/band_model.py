@@ -8,19 +8,20 @@ of those inside (``escalation_band.py``). This asks whether a model fitted on th
 pairs alone does better there than the judge, which is fitted on every pair (most of them
 easy). Leave one writer group out, as ``train_refusal.py --groups K``: each group's pairs get
 the judge's probabilities and answer matrix from a fit without that group (cached in
-``.cache/refusal_band``); then, for each group, the
-second-stage models below are fitted on the band pairs of every other group and decide the
-band pairs of that group. The first-stage probabilities of the other groups' pairs come from
-fits that saw the group being decided, so the figures lean a little optimistic; the judge's
-own band accuracy is measured on the same pairs. Prints, per language, the pooled
-hand-written accuracy in the band and overall for the judge and each second stage, and the
-pairs each second stage gets right where the judge is wrong and the reverse.
+``.cache/refusal_band``); then, for each group, the second-stage models below are fitted on
+the band pairs of every other group and decide the band pairs of that group, against the
+judge's calls at the shipped weights' threshold. The first-stage probabilities of the other
+groups' pairs come from fits that saw the group being decided, so the figures lean a little
+optimistic. Prints, per language, the pooled hand-written accuracy in the band and overall
+for the judge and each second stage, and the pairs each second stage gets right where the
+judge is wrong and the reverse.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from train_refusal import (
     SENTENCE_CACHE,
-    THRESHOLD,
+    WEIGHTS_DIR,
     add_groups_option,
     add_workers_option,
     folds_of,
@@ -142,9 +143,9 @@ def logistic(c: float) -> Fitter:
 
 
 def boosted(columns: int) -> Fitter:
-    """Gradient-boosted trees on the first ``columns`` columns (the named features and the
-    judge's own score) plus the e5 columns (the last ones): an upper-bound check, not a
-    shippable model."""
+    """Gradient-boosted trees on the first ``columns`` columns (of the judge's view, the named
+    features and the e5 columns, in that order): a check of what a non-linear rule finds, not
+    a model the judge could ship as it stands."""
 
     def fit(x: sparse.csr_matrix, y: npt.NDArray[np.int64]) -> Decider:
         model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=0)
@@ -168,26 +169,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     probs, matrix = cached_out_of_fold(design, scores, folds, args.c, args.workers)
     score = 1.0 - probs[:, CLASSES.index("none")]
     truth = labels(design) != 0
-    judge = score >= THRESHOLD
+    judge = score >= float(
+        json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["threshold"]
+    )
     low, high = args.band
     band = (score >= low) & (score < high)
     named = len(design.layout.names)
-    # the judge's own view first (its score and class log-odds), then the named features,
-    # then the hashed n-grams and the e5 columns
+    # the judge's own view (its score and class log-odds), then its answer columns: the named
+    # features, the hashed n-grams and the e5 parts, in that order
     own = sparse.csr_matrix(np.column_stack([logit(score), np.log(probs + 1e-6)]))
     x = sparse.hstack([own, matrix], format="csr")
     e5 = matrix.shape[1] - design.layout.size
-    dense_named = sparse.hstack([own, matrix[:, :named], matrix[:, design.layout.size :]])
+    no_ngrams = sparse.hstack([own, matrix[:, :named], matrix[:, design.layout.size :]])
     variants: dict[str, tuple[Fitter, sparse.csr_matrix]] = {
         "logistic, the judge's own view only": (logistic(1.0), own),
         "logistic C=0.1": (logistic(0.1), x),
         "logistic C=1": (logistic(1.0), x),
         "logistic C=8": (logistic(8.0), x),
-        "logistic C=1, no n-grams": (logistic(1.0), dense_named.tocsr()),
-        "boosted trees, named + own": (boosted(own.shape[1] + named), dense_named.tocsr()),
+        "logistic C=1, no n-grams": (logistic(1.0), no_ngrams.tocsr()),
+        "boosted trees, named + own": (boosted(own.shape[1] + named), no_ngrams.tocsr()),
         "boosted trees, named + own + e5": (
             boosted(own.shape[1] + named + e5),
-            dense_named.tocsr(),
+            no_ngrams.tocsr(),
         ),
     }
     writers = design.writers
