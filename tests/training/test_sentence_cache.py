@@ -42,3 +42,12 @@ def test_changed_labels_are_not_served_stale_scores(tmp_path: Path) -> None:
     changed = SentenceScores(_design(tmp_path, flip=True), tmp_path / "sentences")
     changed.without(frozenset({"beta"}))
     assert len(list((tmp_path / "sentences").iterdir())) == 2
+
+
+def test_a_changed_sentence_recipe_is_not_served_stale_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SentenceScores(_design(tmp_path), tmp_path / "sentences").without(frozenset({"beta"}))
+    monkeypatch.setattr(crossval, "SENTENCE_RECIPE", "partials: every sentence declines")
+    SentenceScores(_design(tmp_path), tmp_path / "sentences").without(frozenset({"beta"}))
+    assert len(list((tmp_path / "sentences").iterdir())) == 2

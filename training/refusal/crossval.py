@@ -30,6 +30,10 @@ from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
+SENTENCE_RECIPE = "partials: most refusing sentence under a fit without partials, refit"
+"""How :func:`fit_sentences` labels and weighs its rows, in words. It is part of the sentence
+scores' cache key (the key cannot see the code), so change it with any change to that recipe
+and the cached scores of the old one are not reused."""
 EMBED_SCALE = 3.0
 """The e5 columns of the first and last characters are the embedding times this (L2 penalty
 shared with the other features)."""
@@ -137,7 +141,8 @@ def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegres
     partial's most refusing sentence, labelled 1, its other sentences 0, each side weighing 1)
     and the model is fitted again: the one short decline at the end of a long helpful answer
     is then learnt as a refusing sentence (cross-validated on 2026-12-02, 19 hand-written
-    writers, C = 8: 0.947 / 0.945 without this step, 0.950 / 0.947 with it).
+    writers, C = 8: 0.947 / 0.945 without this step, 0.950 / 0.947 with it). A change to this
+    recipe changes ``SENTENCE_RECIPE`` too.
     """
     kinds = np.array([p.kind for p in design.pairs])[design.owner]
     use = rows[design.owner] & (kinds != "partial")
@@ -169,9 +174,10 @@ class SentenceScores:
     memory and, with ``cache``, on disk.
 
     The disk cache is keyed by everything a sentence model depends on (the sentence matrix,
-    which answer and writer each sentence belongs to, the labels, ``SENTENCE_C`` and the
-    scikit-learn version), so a retraining that changes only the answer features reuses the
-    hundreds of pairwise fits (about half a cold rebuild) and gets the same numbers.
+    which answer and writer each sentence belongs to, the labels, ``SENTENCE_C``,
+    ``SENTENCE_RECIPE`` and the scikit-learn version), so a retraining that changes only the
+    answer features reuses the hundreds of pairwise fits (about half a cold rebuild) and gets
+    the same numbers.
     """
 
     def __init__(self, design: Design, cache: Path | None = None) -> None:
@@ -261,7 +267,7 @@ def _sentence_key(design: Design) -> str:
         digest.update(np.ascontiguousarray(array).tobytes())
     for text in [p.kind for p in design.pairs] + list(design.writers):
         digest.update(text.encode() + b"\0")
-    digest.update(f"{matrix.shape}|{SENTENCE_C}|{sklearn.__version__}".encode())
+    digest.update(f"{matrix.shape}|{SENTENCE_C}|{SENTENCE_RECIPE}|{sklearn.__version__}".encode())
     return digest.hexdigest()[:24]
 
 
