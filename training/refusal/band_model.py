@@ -1,7 +1,7 @@
 """Would a second model for the judge's uncertain pairs decide them better than the judge?
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/band_model.py --groups 6 \\
-        [--c 8] [--band 0.1:0.9] [--workers N]
+        [--c C] [--band 0.1:0.9] [--workers N]
 
 The judge is right on about 0.97 of the pairs it scores outside [0.1, 0.9) and on about 0.70
 of those inside (``escalation_band.py``). This asks whether a model fitted on the band's
@@ -10,7 +10,8 @@ easy). Leave one writer group out, as ``train_refusal.py --groups K``: each grou
 the judge's probabilities and answer matrix from a fit without that group (cached in
 ``.cache/refusal_band``); then, for each group, the second-stage models below are fitted on
 the band pairs of every other group and decide the band pairs of that group, against the
-judge's calls at the shipped weights' threshold. The first-stage probabilities of the other
+judge's calls at the shipped weights' threshold (and at their L2 strength unless ``--c``
+says otherwise). The first-stage probabilities of the other
 groups' pairs come from fits that saw the group being decided, so the figures lean a little
 optimistic. Prints, per language, the pooled hand-written accuracy in the band and overall
 for the judge and each second stage, and the pairs each second stage gets right where the
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,27 +32,27 @@ from crossval import (
     NETWORK_ALPHA,
     SCALES,
     SentenceScores,
-    _fold_sentence_scores,
-    _sentence_key,
     answer_matrix,
-    embed_refusing_sentences,
     fit_answers,
     labels,
     parallel_map,
+    sentence_key,
+    sentence_scores_per_fold,
 )
 from design import Design
 from readers import DATASETS, ROOT
 from scipy import sparse
+from scipy.special import logit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from train_refusal import (
     SENTENCE_CACHE,
-    WEIGHTS_DIR,
     add_groups_option,
     add_workers_option,
     folds_of,
     number_pair,
     pooled_hand_written,
+    shipped_weights_info,
     training_design,
 )
 
@@ -69,9 +69,7 @@ def out_of_fold(
     """Per pair: the judge's class probabilities and its answer matrix row, both from the fit
     without the pair's fold (what ``leave_one_writer_out`` computes, keeping the rows)."""
     y = labels(design)
-    scores.prefetch(folds + [a | b for i, a in enumerate(folds) for b in folds[i + 1 :]], workers)
-    fold_scores = [_fold_sentence_scores(scores, folds, fold) for fold in folds]
-    embed_refusing_sentences(design, fold_scores, workers)
+    fold_scores = sentence_scores_per_fold(design, scores, folds, workers=workers)
 
     def fold(k: int) -> tuple[FloatArray, sparse.csr_matrix]:
         test = np.isin(scores.writers, list(folds[k]))
@@ -98,7 +96,7 @@ def cached_out_of_fold(
     """:func:`out_of_fold`, kept on disk under a key of everything it depends on: the
     sentence models' inputs (see ``SentenceScores``), the answer matrix and embeddings, the
     folds and the answer model's recipe."""
-    digest = hashlib.sha256(_sentence_key(design).encode())
+    digest = hashlib.sha256(sentence_key(design).encode())
     answers = design.answers
     for array in (answers.data, answers.indices, answers.indptr, design.embeddings):
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -122,12 +120,6 @@ def cached_out_of_fold(
         shape=np.array(matrix.shape),
     )
     return probs, matrix
-
-
-def logit(p: FloatArray) -> FloatArray:
-    clipped = np.clip(p, 1e-6, 1 - 1e-6)
-    result: FloatArray = np.log(clipped / (1 - clipped))
-    return result
 
 
 Decider = Callable[[sparse.csr_matrix], BoolArray]
@@ -158,26 +150,28 @@ def boosted(columns: int) -> Fitter:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DATASETS)
-    parser.add_argument("--c", type=float, default=8.0, help="L2 strength of the judge")
+    parser.add_argument("--c", type=float, help="L2 strength of the judge")
     parser.add_argument("--band", type=number_pair, default=(0.1, 0.9))
     add_workers_option(parser)
     add_groups_option(parser)
     args = parser.parse_args(argv)
+    shipped = shipped_weights_info()
+    c = args.c or float(shipped["C"])
     design = training_design(args.datasets)
     folds = folds_of(parser, design, args.groups)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    probs, matrix = cached_out_of_fold(design, scores, folds, args.c, args.workers)
+    probs, matrix = cached_out_of_fold(design, scores, folds, c, args.workers)
     score = 1.0 - probs[:, CLASSES.index("none")]
     truth = labels(design) != 0
-    judge = score >= float(
-        json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))["threshold"]
-    )
+    judge = score >= float(shipped["threshold"])
     low, high = args.band
     band = (score >= low) & (score < high)
     named = len(design.layout.names)
     # the judge's own view (its score and class log-odds), then its answer columns: the named
     # features, the hashed n-grams and the e5 parts, in that order
-    own = sparse.csr_matrix(np.column_stack([logit(score), np.log(probs + 1e-6)]))
+    own = sparse.csr_matrix(
+        np.column_stack([logit(np.clip(score, 1e-6, 1 - 1e-6)), np.log(probs + 1e-6)])
+    )
     x = sparse.hstack([own, matrix], format="csr")
     e5 = matrix.shape[1] - design.layout.size
     no_ngrams = sparse.hstack([own, matrix[:, :named], matrix[:, design.layout.size :]])

@@ -184,7 +184,7 @@ class SentenceScores:
         self.design = design
         self.writers = design.writers
         self._done: dict[frozenset[str], FloatArray] = {}
-        self._folder = cache / _sentence_key(design) if cache is not None else None
+        self._folder = cache / sentence_key(design) if cache is not None else None
 
     def without(self, left_out: frozenset[str]) -> FloatArray:
         """Scores for the sentences of ``left_out``'s pairs from a model trained without them."""
@@ -259,7 +259,7 @@ class SentenceScores:
         return scores
 
 
-def _sentence_key(design: Design) -> str:
+def sentence_key(design: Design) -> str:
     """A digest of everything :func:`fit_sentences` reads from ``design``."""
     digest = hashlib.sha256()
     matrix = design.sentences.tocsr()
@@ -353,11 +353,7 @@ def leave_one_writer_out(
     y = labels(design)
     parts = list(folds) if folds is not None else writer_folds(scores.writers)
     grid = list(c_grid)
-    scores.prefetch(parts + [a | b for i, a in enumerate(parts) for b in parts[i + 1 :]], workers)
-
-    sentence_scores = [_fold_sentence_scores(scores, parts, fold) for fold in parts]
-    if scales[1]:
-        embed_refusing_sentences(design, sentence_scores, workers)
+    sentence_scores = sentence_scores_per_fold(design, scores, parts, scales, workers)
 
     def fold(k: int) -> list[FloatArray]:
         test = np.isin(scores.writers, list(parts[k]))
@@ -371,6 +367,24 @@ def leave_one_writer_out(
         for c, block in zip(grid, probs, strict=True):
             out[c][test] = block
     return out
+
+
+def sentence_scores_per_fold(
+    design: Design,
+    scores: SentenceScores,
+    folds: list[frozenset[str]],
+    scales: tuple[float, float] = SCALES,
+    workers: int = 1,
+) -> list[FloatArray]:
+    """Per fold: the sentence scores it sees (:func:`_fold_sentence_scores`). Every sentence
+    model they need is fitted first (each pair of folds once, shared by both), and when
+    ``scales`` stacks the most refusing sentence's embedding, those sentences are embedded up
+    front (see :func:`embed_refusing_sentences`)."""
+    scores.prefetch(folds + [a | b for i, a in enumerate(folds) for b in folds[i + 1 :]], workers)
+    per_fold = [_fold_sentence_scores(scores, folds, fold) for fold in folds]
+    if scales[1]:
+        embed_refusing_sentences(design, per_fold, workers)
+    return per_fold
 
 
 def _fold_sentence_scores(

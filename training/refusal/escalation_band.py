@@ -20,7 +20,6 @@ processes (default one per core).
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from crossval import SentenceScores, leave_one_writer_out
 from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
-    WEIGHTS_DIR,
     add_groups_option,
     add_workers_option,
     cross_validation_name,
@@ -36,6 +34,7 @@ from train_refusal import (
     number_pair,
     pooled_hand_written,
     refusal_right,
+    shipped_weights_info,
     training_design,
 )
 
@@ -52,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     add_workers_option(parser)
     add_groups_option(parser)
     args = parser.parse_args(argv)
-    shipped = json.loads((WEIGHTS_DIR / "refusal.json").read_text("utf-8"))
+    shipped = shipped_weights_info()
     c = args.c or float(shipped["C"])
     design = training_design(args.datasets)
     folds = folds_of(parser, design, args.groups)

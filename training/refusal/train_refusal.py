@@ -18,12 +18,14 @@ The independent held-out files in ``bench/data`` are never read here.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +54,7 @@ from hegui.detect.refusal._cues import default_cues
 from hegui.detect.refusal._judge import (
     CLASSES,
     EMBED_PARTS,
+    WEIGHTS_NAME,
     RefusalModel,
     save_model,
 )
@@ -219,6 +222,13 @@ def _float32(array: npt.NDArray[np.floating]) -> FloatArray:
     """``array`` rounded to float32, as it is stored."""
     rounded: FloatArray = np.asarray(array, dtype=np.float32).astype(np.float64)
     return rounded
+
+
+def shipped_weights_info() -> dict[str, Any]:
+    """The shipped weights' JSON half (C, threshold, layout, training facts; see
+    ``save_model``): what the analysis scripts compare against."""
+    info: dict[str, Any] = json.loads((WEIGHTS_DIR / f"{WEIGHTS_NAME}.json").read_text("utf-8"))
+    return info
 
 
 def training_design(datasets: Path) -> Design:
