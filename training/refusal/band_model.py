@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -40,20 +39,16 @@ from crossval import (
     sentence_scores_per_fold,
 )
 from design import Design
-from readers import DATASETS, ROOT
+from readers import ROOT
 from scipy import sparse
 from scipy.special import logit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from train_refusal import (
     SENTENCE_CACHE,
-    add_groups_option,
-    add_workers_option,
-    folds_of,
     number_pair,
     pooled_hand_written,
-    shipped_weights_info,
-    training_design,
+    shipped_recipe_setup,
 )
 
 from hegui.detect.refusal._judge import CLASSES
@@ -149,18 +144,10 @@ def boosted(columns: int) -> Fitter:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=DATASETS)
-    parser.add_argument("--c", type=float, help="L2 strength of the judge")
     parser.add_argument("--band", type=number_pair, default=(0.1, 0.9))
-    add_workers_option(parser)
-    add_groups_option(parser)
-    args = parser.parse_args(argv)
-    shipped = shipped_weights_info()
-    c = args.c or float(shipped["C"])
-    design = training_design(args.datasets)
-    folds = folds_of(parser, design, args.groups)
+    args, shipped, design, folds = shipped_recipe_setup(parser, argv)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    probs, matrix = cached_out_of_fold(design, scores, folds, c, args.workers)
+    probs, matrix = cached_out_of_fold(design, scores, folds, args.c, args.workers)
     score = 1.0 - probs[:, CLASSES.index("none")]
     truth = labels(design) != 0
     judge = score >= float(shipped["threshold"])

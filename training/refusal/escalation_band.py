@@ -21,21 +21,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from crossval import SentenceScores, leave_one_writer_out
-from readers import DATASETS
 from train_refusal import (
     SENTENCE_CACHE,
-    add_groups_option,
-    add_workers_option,
     cross_validation_name,
-    folds_of,
     number_pair,
     pooled_hand_written,
     refusal_right,
-    shipped_weights_info,
-    training_design,
+    shipped_recipe_setup,
 )
 
 from hegui.detect.refusal._judge import CLASSES
@@ -43,18 +37,11 @@ from hegui.detect.refusal._judge import CLASSES
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=DATASETS)
-    parser.add_argument("--c", type=float, help="L2 strength of the answer model")
     parser.add_argument(
         "--bands", type=number_pair, nargs="+", default=[(0.2, 0.8), (0.3, 0.7), (0.1, 0.9)]
     )
-    add_workers_option(parser)
-    add_groups_option(parser)
-    args = parser.parse_args(argv)
-    shipped = shipped_weights_info()
-    c = args.c or float(shipped["C"])
-    design = training_design(args.datasets)
-    folds = folds_of(parser, design, args.groups)
+    args, shipped, design, folds = shipped_recipe_setup(parser, argv)
+    c = args.c
     probs = leave_one_writer_out(
         design, SentenceScores(design, SENTENCE_CACHE), [c], workers=args.workers, folds=folds
     )[c]

@@ -276,6 +276,24 @@ def add_hidden_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def shipped_recipe_setup(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, dict[str, Any], Design, list[frozenset[str]]]:
+    """For the scripts that measure the shipped recipe: add ``--datasets``, ``--c`` (default: the
+    shipped weights' C, filled into ``args.c``), ``--workers`` and ``--groups`` to ``parser``,
+    parse ``argv``, and return the arguments, the shipped weights' info, the training design and
+    the folds."""
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    parser.add_argument("--c", type=float, help="L2 strength of the answer model")
+    add_workers_option(parser)
+    add_groups_option(parser)
+    args = parser.parse_args(argv)
+    shipped = shipped_weights_info()
+    args.c = args.c or float(shipped["C"])
+    design = training_design(args.datasets)
+    return args, shipped, design, folds_of(parser, design, args.groups)
+
+
 def folds_of(
     parser: argparse.ArgumentParser, design: Design, groups: int | None
 ) -> list[frozenset[str]]:
