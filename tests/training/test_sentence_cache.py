@@ -44,10 +44,14 @@ def test_changed_labels_are_not_served_stale_scores(tmp_path: Path) -> None:
     assert len(list((tmp_path / "sentences").iterdir())) == 2
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("SENTENCE_RECIPE", "partials: every sentence declines"), ("REPICK_ROUNDS", 1)],
+)
 def test_a_changed_sentence_recipe_is_not_served_stale_scores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: object
 ) -> None:
     SentenceScores(_design(tmp_path), tmp_path / "sentences").without(frozenset({"beta"}))
-    monkeypatch.setattr(crossval, "SENTENCE_RECIPE", "partials: every sentence declines")
+    monkeypatch.setattr(crossval, setting, value)
     SentenceScores(_design(tmp_path), tmp_path / "sentences").without(frozenset({"beta"}))
     assert len(list((tmp_path / "sentences").iterdir())) == 2

@@ -30,10 +30,19 @@ from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
 
 SENTENCE_C = 16.0
-SENTENCE_RECIPE = "partials: most refusing sentence under a fit without partials, refit"
+REPICK_ROUNDS = 2
+REPICK_FOLDS = 3
+"""How :func:`fit_sentences` re-picks partials' declining sentences: rounds, and folds of
+partials per round."""
+SENTENCE_RECIPE = (
+    "partials: most refusing sentence under a fit without partials, re-picked by fits on the"
+    " other partials' picks (folds by answer index), refit; fits after the first start from"
+    " its weights"
+)
 """How :func:`fit_sentences` labels and weighs its rows, in words. It is part of the sentence
 scores' cache key (the key cannot see the code), so change it with any change to that recipe
-and the cached scores of the old one are not reused."""
+and the cached scores of the old one are not reused (``REPICK_ROUNDS`` and ``REPICK_FOLDS``
+are in the key themselves)."""
 EMBED_SCALE = 3.0
 """The e5 columns of the first and last characters are the embedding times this (L2 penalty
 shared with the other features)."""
@@ -134,39 +143,75 @@ def _embed_share(share: tuple[list[str], Path]) -> int:
 
 
 def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegression:
-    """Sentence model from the answers in ``rows``: full refusals 1, no refusal 0.
+    """Sentence model from the answers in ``rows``: full refusals 1, no refusal 0, and of each
+    partial refusal its declining sentence 1, its other sentences 0.
 
-    Each answer weighs 1 in total, however many sentences it has. Which sentence of a partial
-    refusal declines is not labelled, so a first model fitted without partials picks it (the
-    partial's most refusing sentence, labelled 1, its other sentences 0, each side weighing 1)
-    and the model is fitted again: the one short decline at the end of a long helpful answer
-    is then learnt as a refusing sentence (cross-validated on 2026-12-02, 19 hand-written
-    writers, C = 8: 0.947 / 0.945 without this step, 0.950 / 0.947 with it). A change to this
-    recipe changes ``SENTENCE_RECIPE`` too.
+    Each answer weighs 1 in total, however many sentences it has (a partial's decline 1, its
+    other sentences 1 between them). Which sentence of a partial declines is not labelled: a
+    first model fitted without partials picks each partial's most refusing sentence; then, for
+    ``REPICK_ROUNDS`` rounds, models fitted with the other partials' picks (the partials dealt
+    into ``REPICK_FOLDS`` folds, so none re-picks its own answer) pick again; the model is
+    fitted on the last picks. The first model reads declines in full refusals' words and so
+    missed announcements only partials make ("I've left out the dosing", "合成步骤略"),
+    picking a story line or a safety aside instead; the re-picks learn those from the partials
+    the first model got right. A change to this recipe changes ``SENTENCE_RECIPE`` too.
     """
     kinds = np.array([p.kind for p in design.pairs])[design.owner]
     use = rows[design.owner] & (kinds != "partial")
     counts = np.bincount(design.owner, minlength=len(design.pairs))[design.owner]
     x, y = design.sentences[use], (kinds[use] == "full").astype(int)
     weight = 1.0 / counts[use]
-    model = LogisticRegression(C=SENTENCE_C, max_iter=3000).fit(x, y, sample_weight=weight)
+    model = _fit_sentence_rows(x, y, weight)
     partial = np.flatnonzero(rows[design.owner] & (kinds == "partial"))
     if partial.size == 0:
         return model
-    probs = model.predict_proba(design.sentences[partial])[:, 1]
     owners = design.owner[partial]
+    rest = np.maximum(counts[partial] - 1, 1)
+    fold = owners % REPICK_FOLDS
+    probs = model.predict_proba(design.sentences[partial])[:, 1]
+    for _ in range(REPICK_ROUNDS):
+        declines = _most_refusing_flags(probs, owners)
+        partial_weight = np.where(declines == 1, 1.0, 1.0 / rest)
+        for k in np.unique(fold):
+            train, held = partial[fold != k], partial[fold == k]
+            repick = _fit_sentence_rows(
+                sparse.vstack([x, design.sentences[train]]),
+                np.concatenate([y, declines[fold != k]]),
+                np.concatenate([weight, partial_weight[fold != k]]),
+                start=model,
+            )
+            probs[fold == k] = repick.predict_proba(design.sentences[held])[:, 1]
+    declines = _most_refusing_flags(probs, owners)
+    return _fit_sentence_rows(
+        sparse.vstack([x, design.sentences[partial]]),
+        np.concatenate([y, declines]),
+        np.concatenate([weight, np.where(declines == 1, 1.0, 1.0 / rest)]),
+        start=model,
+    )
+
+
+def _fit_sentence_rows(
+    x: sparse.csr_matrix,
+    y: npt.NDArray[np.int64],
+    weight: FloatArray,
+    start: LogisticRegression | None = None,
+) -> LogisticRegression:
+    """A sentence model; with ``start``, its solver starts from ``start``'s weights (the same
+    optimum, in fewer iterations)."""
+    model = LogisticRegression(C=SENTENCE_C, max_iter=3000, warm_start=start is not None)
+    if start is not None:
+        model.coef_, model.intercept_ = start.coef_.copy(), start.intercept_.copy()
+    return model.fit(x, y, sample_weight=weight)
+
+
+def _most_refusing_flags(probs: FloatArray, owners: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """1 for the highest of ``probs`` among each owner's sentences, 0 for the others."""
     order = np.lexsort((-probs, owners))  # by answer, most refusing sentence first
     ordered = owners[order]
     first = np.r_[True, ordered[1:] != ordered[:-1]]
-    declines = np.zeros(partial.size, dtype=int)
-    declines[order[first]] = 1
-    rest = np.maximum(counts[partial] - 1, 1)
-    model = LogisticRegression(C=SENTENCE_C, max_iter=3000).fit(
-        sparse.vstack([x, design.sentences[partial]]),
-        np.concatenate([y, declines]),
-        sample_weight=np.concatenate([weight, np.where(declines == 1, 1.0, 1.0 / rest)]),
-    )
-    return model
+    flags = np.zeros(probs.size, dtype=np.int64)
+    flags[order[first]] = 1
+    return flags
 
 
 class SentenceScores:
@@ -174,10 +219,10 @@ class SentenceScores:
     memory and, with ``cache``, on disk.
 
     The disk cache is keyed by everything a sentence model depends on (the sentence matrix,
-    which answer and writer each sentence belongs to, the labels, ``SENTENCE_C``,
-    ``SENTENCE_RECIPE`` and the scikit-learn version), so a retraining that changes only the
-    answer features reuses the hundreds of pairwise fits (about half a cold rebuild) and gets
-    the same numbers.
+    which answer and writer each sentence belongs to, the labels, ``SENTENCE_C``, the
+    re-pick settings, ``SENTENCE_RECIPE`` and the scikit-learn version), so a retraining that
+    changes only the answer features reuses the hundreds of pairwise fits (about half a cold
+    rebuild) and gets the same numbers.
     """
 
     def __init__(self, design: Design, cache: Path | None = None) -> None:
@@ -267,7 +312,8 @@ def sentence_key(design: Design) -> str:
         digest.update(np.ascontiguousarray(array).tobytes())
     for text in [p.kind for p in design.pairs] + list(design.writers):
         digest.update(text.encode() + b"\0")
-    digest.update(f"{matrix.shape}|{SENTENCE_C}|{SENTENCE_RECIPE}|{sklearn.__version__}".encode())
+    recipe = f"{SENTENCE_C}|{REPICK_ROUNDS}|{REPICK_FOLDS}|{SENTENCE_RECIPE}"
+    digest.update(f"{matrix.shape}|{recipe}|{sklearn.__version__}".encode())
     return digest.hexdigest()[:24]
 
 
