@@ -196,8 +196,9 @@ def _fit_sentence_rows(
     weight: FloatArray,
     start: LogisticRegression | None = None,
 ) -> LogisticRegression:
-    """A sentence model; with ``start``, its solver starts from ``start``'s weights (the same
-    optimum, in fewer iterations)."""
+    """A sentence model; with ``start``, its solver starts from ``start``'s weights: the same
+    optimum up to the solver's tolerance, in fewer iterations (a fit on every pair 39 s
+    instead of 64 s, 2026-12-05)."""
     model = LogisticRegression(C=SENTENCE_C, max_iter=3000, warm_start=start is not None)
     if start is not None:
         model.coef_, model.intercept_ = start.coef_.copy(), start.intercept_.copy()
