@@ -167,27 +167,27 @@ def fit_sentences(design: Design, rows: npt.NDArray[np.bool_]) -> LogisticRegres
         return model
     owners = design.owner[partial]
     rest = np.maximum(counts[partial] - 1, 1)
+
+    def fit_with(
+        declines: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+    ) -> LogisticRegression:
+        """The non-partials and the partials in ``keep``, labelled by ``declines``."""
+        return _fit_sentence_rows(
+            sparse.vstack([x, design.sentences[partial[keep]]]),
+            np.concatenate([y, declines[keep]]),
+            np.concatenate([weight, np.where(declines == 1, 1.0, 1.0 / rest)[keep]]),
+            start=model,
+        )
+
     fold = owners % REPICK_FOLDS
     probs = model.predict_proba(design.sentences[partial])[:, 1]
     for _ in range(REPICK_ROUNDS):
         declines = _most_refusing_flags(probs, owners)
-        partial_weight = np.where(declines == 1, 1.0, 1.0 / rest)
         for k in np.unique(fold):
-            train, held = partial[fold != k], partial[fold == k]
-            repick = _fit_sentence_rows(
-                sparse.vstack([x, design.sentences[train]]),
-                np.concatenate([y, declines[fold != k]]),
-                np.concatenate([weight, partial_weight[fold != k]]),
-                start=model,
-            )
-            probs[fold == k] = repick.predict_proba(design.sentences[held])[:, 1]
-    declines = _most_refusing_flags(probs, owners)
-    return _fit_sentence_rows(
-        sparse.vstack([x, design.sentences[partial]]),
-        np.concatenate([y, declines]),
-        np.concatenate([weight, np.where(declines == 1, 1.0, 1.0 / rest)]),
-        start=model,
-    )
+            held = fold == k
+            repick = fit_with(declines, ~held)
+            probs[held] = repick.predict_proba(design.sentences[partial[held]])[:, 1]
+    return fit_with(_most_refusing_flags(probs, owners), np.ones(partial.size, dtype=bool))
 
 
 def _fit_sentence_rows(
