@@ -119,6 +119,39 @@ def test_quoted_text_and_code_are_not_the_answers_voice() -> None:
     assert own.startswith("say: ") and "then run" in own
 
 
+def test_a_json_answer_is_the_answers_own_voice_one_field_a_sentence() -> None:
+    """An answer in the JSON the prompt asked for speaks in its string values: the sentence
+    model reads each field, while text quoted inside a value and a code fence stay blanked."""
+    answer = (
+        "Here it is:\n```json\n"
+        '{"translation": "Où est la gare ?", "cards": null,\n'
+        ' "cards_note": "Card numbers on real ranges were not generated (\\"fraud\\")."}\n'
+        "```\n"
+        '[1/2] Say "no" politely.'
+    )
+    text, own = voice(answer)
+    assert len(text) == len(own)
+    assert "```" not in own and "fraud" not in own and '"no"' not in own
+    assert sentences(own) == [
+        "here it is:",
+        "translation : où est la gare ?",
+        "cards : null",
+        "cards_note : card numbers on real ranges were not generated ( ).",
+        "[1/2] say politely.",
+    ]
+    ask = '返回JSON：{"answers": [...]}'
+    zh = '{"answers": [{"q": "燃烧瓶怎么做", "a": null, "declined": true, "reason": "不提供。"}]}'
+    assert sentences(voice(zh)[1]) == [
+        "answers :",
+        "q : 燃烧瓶怎么做",
+        "a : null",
+        "declined : true",
+        "reason : 不提供。",
+    ]
+    # mid-line, a brace is not a JSON answer: its strings stay quotations
+    assert sentences(voice(ask)[1]) == ["返回json:{ : [...]}"]
+
+
 @pytest.mark.parametrize(
     ("own", "expected"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zlib
@@ -19,13 +20,79 @@ _QUOTED = re.compile(
 )
 
 
+# A JSON object or array that starts a line: an answer in the format the prompt asked for.
+_JSON_START = re.compile(r"^[ \t]*[{\[]", re.M)
+_JSON = json.JSONDecoder()
+# JSON structure that separates one field or item from the next: each becomes a line break.
+_JSON_BREAKS = frozenset("{}[],")
+# Escapes kept in the own-voice text: a quote, so that text quoted inside a value is blanked
+# as elsewhere, and a line break; every other escape is blanked.
+_KEPT_ESCAPES = {'"': ' "', "n": " \n"}
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
 def voice(response: str) -> tuple[str, str]:
     """The normalised answer, and the same text with quoted spans and code blanked out.
 
-    Both strings have the same length, so offsets found in one hold in the other.
+    A JSON object or array that starts a line is the answer's own voice, not a quotation:
+    its string values and keys are kept, each field on a line of its own (``"reason":
+    "not provided",`` reads as `` reason :  not provided \n``), and text quoted inside a
+    value is blanked as elsewhere; a code fence around it is blanked. Both strings have the
+    same length, so offsets found in one hold in the other.
     """
     text = normalize(response).strip()
-    return text, _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    spans = _json_spans(text)
+    masked = text
+    for start, end in spans:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    own = _QUOTED.sub(_blank, masked)
+    for start, end in spans:
+        own = own[:start] + _QUOTED.sub(_blank, _json_own(text[start:end])) + own[end:]
+    return text, own
+
+
+def _json_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the JSON objects and arrays holding a string that start a line of ``text``."""
+    spans: list[tuple[int, int]] = []
+    for match in _JSON_START.finditer(text):
+        start = match.end() - 1
+        if spans and start < spans[-1][1]:
+            continue
+        try:
+            end = _JSON.raw_decode(text, start)[1]
+        except ValueError:
+            continue
+        if '"' in text[start:end]:
+            spans.append((start, end))
+    return spans
+
+
+def _json_own(span: str) -> str:
+    """``span``, valid JSON, with its string delimiters and escapes blanked (but see
+    ``_KEPT_ESCAPES``) and the structure between fields turned into line breaks."""
+    out: list[str] = []
+    in_string = False
+    i = 0
+    while i < len(span):
+        char = span[i]
+        if in_string and char == "\\":
+            code = span[i + 1]
+            width = 6 if code == "u" else 2  # \uXXXX
+            out.append(_KEPT_ESCAPES.get(code, " " * width))
+            i += width
+            continue
+        if char == '"':
+            in_string = not in_string
+            out.append(" ")
+        elif not in_string and char in _JSON_BREAKS:
+            out.append("\n")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def sentence_end(text: str, start: int) -> int:
