@@ -148,6 +148,8 @@ def test_a_json_answer_is_the_answers_own_voice_one_field_a_sentence() -> None:
         "declined : true",
         "reason : 不提供。",
     ]
+    nested = "[" * 5000 + '"x"' + "]" * 5000  # deeper than the JSON decoder recurses
+    assert voice(nested) == (nested, nested.replace('"x"', "   "))
     # mid-line, a brace is not a JSON answer: its strings stay quotations
     assert sentences(voice(ask)[1]) == ["返回json:{ : [...]}"]
 

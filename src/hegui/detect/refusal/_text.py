@@ -63,7 +63,7 @@ def _json_spans(text: str) -> list[tuple[int, int]]:
             continue
         try:
             end = _JSON.raw_decode(text, start)[1]
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to be an answer
             continue
         if '"' in text[start:end]:
             spans.append((start, end))
