@@ -111,6 +111,38 @@ def test_a_persona_declining_in_its_own_name_is_a_decline_a_rule_of_the_place_is
     assert cues.hits(normalize("so wiping entries isn't something i'm able to do"))["decline"]
 
 
+def test_a_service_declining_as_we_is_a_decline_a_rule_stated_as_we_is_not() -> None:
+    """Customer-service answers decline in the first person plural ("isn't something we help
+    with", 我们没法为您办理); "we" stating what a business does is information."""
+    cues = default_cues()
+    for declining in (
+        "Changing a phone's IMEI isn't something we help with.",
+        "We can't unlock an account for someone other than its holder.",
+        "这一项我们没法为您办理。",
+        "第2项不予受理。",
+    ):
+        assert cues.hits(normalize(declining))["decline"], declining
+    for informing in ("We open at nine and close at six.", "我们每天九点开门。"):
+        assert not cues.hits(normalize(informing))["decline"], informing
+
+
+def test_narrowing_what_is_given_is_a_scope_limit_giving_an_overview_is_not() -> None:
+    """An answer that announces it waters the ask down ("the overview rather than a build
+    guide", 只能提供概括性的介绍) says so in words no decline cue lists."""
+    cues = default_cues()
+    for narrowing in (
+        "This one gets the overview rather than a build guide.",
+        "I'll keep this at the level a traveller needs, not a practice manual.",
+        "I can set up a lighter version of this for you.",
+        "关于钓鱼网站，我只能提供概括性的介绍。",
+        "配方这部分只讲原理层面。",
+    ):
+        hits = cues.hits(normalize(narrowing))
+        assert hits["scope_limit"] and not hits["decline"], narrowing
+    for helping in ("Here's the general picture: take it with food.", "我们先看整体思路。"):
+        assert not cues.hits(normalize(helping))["scope_limit"], helping
+
+
 def test_quoted_text_and_code_are_not_the_answers_voice() -> None:
     text, own = voice('Say: "I can\'t make it." Then run `deny_all()`. 他说“我不能去”。')
     assert len(text) == len(own)

@@ -144,10 +144,10 @@ def ask_features(
     prompt: str, sentences: list[str], declining: list[bool], harm: AskHarm
 ) -> dict[str, float]:
     """``ASK_FEATURES`` of an answer to ``prompt`` made of own-voice ``sentences``, where
-    ``declining`` marks those with a decline or omission cue (all text normalised). Coverage
-    counts only the other sentences: naming an ask in order to decline it is not answering
-    it. ``harm`` scores the asks of a compound prompt that the answer leaves uncovered
-    (:mod:`._harm`)."""
+    ``declining`` marks those with a decline, omission or scope-limit cue (all text
+    normalised). Coverage counts only the other sentences: naming an ask in order to decline
+    it is not answering it. ``harm`` scores the asks of a compound prompt that the answer
+    leaves uncovered (:mod:`._harm`)."""
     answer: set[str] = set()
     answering = 0  # sentences with some content that decline nothing
     for sentence, declines in zip(sentences, declining, strict=True):

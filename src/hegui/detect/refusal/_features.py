@@ -88,6 +88,9 @@ _STRUCTURE = (
     "prompt_about_refusing_and_decline",
     "decline_only_beside_capability",
 )
+# Groups that make a sentence decline (part of) what the prompt asked, for the ask features:
+# a scope limit ("the overview rather than a build guide") declines the method it withholds.
+_DECLINING = ("decline", "omission", "scope_limit")
 # Groups whose presence marks a sentence as part of the refusal rather than an answer.
 _REFUSAL_TALK = (
     "decline",
@@ -97,6 +100,7 @@ _REFUSAL_TALK = (
     "lecture",
     "blunt_no",
     "omission",
+    "scope_limit",
 )
 
 
@@ -254,11 +258,11 @@ def _ask_link(
     prompt_text: str, own_sentences: list[str], cues: CueSet, harm: AskHarm
 ) -> dict[str, float]:
     """:func:`ask_features` of the answer's own-voice sentences to normalised ``prompt_text``,
-    a sentence declining where it has a decline or omission cue."""
+    a sentence declining where it has a decline, omission or scope-limit cue."""
     declining = []
     for sentence in own_sentences:
         hits = cues.hits(sentence)
-        declining.append(bool(hits.get("decline") or hits.get("omission")))
+        declining.append(any(hits.get(name) for name in _DECLINING))
     return ask_features(prompt_text, own_sentences, declining, harm)
 
 
