@@ -6,7 +6,8 @@ Sources:
 - ``own``: the project's pairs in ``data/*.jsonl`` (composed, hand-written, and the retired
   held-out sets ``heldout_v*``, scored or inspected while improving the judge and so trained
   on now). Sets in ``data/excluded/`` are not read: written, measured leave-one-writer-out, and
-  found not to help (each says why in its README).
+  found not to help (each says why in its README); nor are those in ``data/pending/``, written
+  for a known defect and waiting for the next retraining to be measured (its README).
 - ``heldout``: the scored set ``HELDOUT_FILES`` in ``bench/data`` -- evaluation only, never
   trained on, never read by training (only ``bench/refusal_accuracy.py`` reads it).
 
