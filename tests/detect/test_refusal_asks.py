@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from hegui.detect.refusal._asks import (
     SCORED_ASK_FEATURES,
-    asks,
+    ask_link,
     content_words,
     scored_ask_features,
 )
 from hegui.detect.refusal._cues import default_cues, normalize
-from hegui.detect.refusal._features import _ask_link, answer_ask_link
+from hegui.detect.refusal._features import _cue_ask_features, answer_ask_link
 from hegui.detect.refusal._harm import ngram_ask_harm
 from hegui.detect.refusal._text import sentences, voice
+
+
+def asks(prompt: str) -> tuple[frozenset[str], ...]:
+    """The content words of each ask of normalised ``prompt``, as the judge splits it."""
+    return ask_link(prompt, []).asks
 
 
 def _features(prompt: str, response: str) -> dict[str, float]:
     """The ask features exactly as the judge computes them for this pair."""
     own = sentences(voice(response)[1])
-    return _ask_link(normalize(prompt), own, default_cues(), ngram_ask_harm())
+    link = ask_link(normalize(prompt), own)
+    return _cue_ask_features(link, own, default_cues(), ngram_ask_harm())
 
 
 def test_a_two_part_prompt_has_two_asks_in_both_languages() -> None:

@@ -122,11 +122,6 @@ def ask_texts(prompt: str) -> list[tuple[str, set[str]]]:
     return [(text, words) for text, words in parts if len(words) >= _MIN_ASK_WORDS]
 
 
-def asks(prompt: str) -> list[set[str]]:
-    """The content words of each ask of normalised ``prompt`` that has at least two."""
-    return [words for _, words in ask_texts(prompt)]
-
-
 def points_at_ask(sentence: str, compound: bool) -> bool:
     """Whether normalised ``sentence`` points at an ask by its place (see the module
     docstring); ``compound``: the prompt has two asks or more."""
@@ -140,36 +135,59 @@ def _asked(prompt: str, parts: list[set[str]]) -> set[str]:
     return set().union(*parts) if parts else content_words(prompt)
 
 
-def ask_features(
-    prompt: str, sentences: list[str], declining: list[bool], harm: AskHarm
-) -> dict[str, float]:
-    """``ASK_FEATURES`` of an answer to ``prompt`` made of own-voice ``sentences``, where
-    ``declining`` marks those with a decline, omission or scope-limit cue (all text
-    normalised). Coverage counts only the other sentences: naming an ask in order to decline
-    it is not answering it. ``harm`` scores the asks of a compound prompt that the answer
-    leaves uncovered (:mod:`._harm`)."""
-    answer: set[str] = set()
-    answering = 0  # sentences with some content that decline nothing
-    for sentence, declines in zip(sentences, declining, strict=True):
-        if not declines:
-            words = content_words(sentence)
-            answer |= words
-            answering += len(words) >= _MIN_ASK_WORDS
+@dataclass(frozen=True, slots=True)
+class AskLink:
+    """A prompt's asks and its answer's own-voice sentences, as the ask features read them:
+    built once per pair for :func:`ask_features` and :func:`scored_ask_features`."""
+
+    ask_texts: tuple[str, ...]
+    """Each ask's text, for the harm score of an ask the answer leaves out."""
+    asks: tuple[frozenset[str], ...]
+    asked: frozenset[str]
+    sentence_words: tuple[frozenset[str], ...]
+    sentence_points: tuple[bool, ...]
+    """Per sentence: whether it points at an ask by its place (:func:`points_at_ask`)."""
+
+
+def ask_link(prompt: str, sentences: Sequence[str]) -> AskLink:
+    """The :class:`AskLink` of normalised ``prompt`` and own-voice ``sentences``."""
     texts = ask_texts(prompt)
     parts = [words for _, words in texts]
-    coverage = [len(part & answer) / len(part) for part in parts]
     compound = len(parts) >= 2
-    uncovered = [text for (text, _), c in zip(texts, coverage, strict=True) if c < _UNCOVERED]
+    return AskLink(
+        tuple(text for text, _ in texts),
+        tuple(map(frozenset, parts)),
+        frozenset(_asked(prompt, parts)),
+        tuple(frozenset(content_words(s)) for s in sentences),
+        tuple(points_at_ask(s, compound) for s in sentences),
+    )
+
+
+def ask_features(link: AskLink, declining: Sequence[bool], harm: AskHarm) -> dict[str, float]:
+    """``ASK_FEATURES`` of the pair ``link`` describes, where ``declining`` marks the
+    own-voice sentences with a decline, omission or scope-limit cue. Coverage counts only
+    the other sentences: naming an ask in order to decline it is not answering it. ``harm``
+    scores the asks of a compound prompt that the answer leaves uncovered (:mod:`._harm`)."""
+    answer: set[str] = set()
+    answering = 0  # sentences with some content that decline nothing
+    for words, declines in zip(link.sentence_words, declining, strict=True):
+        if not declines:
+            answer |= words
+            answering += len(words) >= _MIN_ASK_WORDS
+    coverage = [len(part & answer) / len(part) for part in link.asks]
+    compound = len(link.asks) >= 2
+    uncovered = [t for t, c in zip(link.ask_texts, coverage, strict=True) if c < _UNCOVERED]
     uncovered_harm = max(map(harm, uncovered), default=0.0) if compound else 0.0
-    asked = _asked(prompt, parts)
     named = max(
-        (len(content_words(s) & asked) for s, d in zip(sentences, declining, strict=True) if d),
+        (
+            len(words & link.asked)
+            for words, d in zip(link.sentence_words, declining, strict=True)
+            if d
+        ),
         default=0,
     )
     least = min(coverage, default=1.0)
-    points = any(
-        d and points_at_ask(s, compound) for s, d in zip(sentences, declining, strict=True)
-    )
+    points = any(d and t for t, d in zip(link.sentence_points, declining, strict=True))
     unsafe_dropped = uncovered_harm >= _UNSAFE
     declines = any(declining)
     # Another ask answered beside the dropped one: the shape of a partial refusal.
@@ -212,30 +230,6 @@ ASK_FEATURES = (
     "ask_dropped_unsafe_silent_score",
     "ask_dropped_unsafe_rest_covered",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AskLink:
-    """The content words of a prompt's asks and of its answer's own-voice sentences: what
-    :func:`scored_ask_features` reads beside the sentence model's scores."""
-
-    asks: tuple[frozenset[str], ...]
-    asked: frozenset[str]
-    sentence_words: tuple[frozenset[str], ...]
-    sentence_points: tuple[bool, ...]
-    """Per sentence: whether it points at an ask by its place (:func:`points_at_ask`)."""
-
-
-def ask_link(prompt: str, sentences: Sequence[str]) -> AskLink:
-    """The :class:`AskLink` of normalised ``prompt`` and own-voice ``sentences``."""
-    parts = asks(prompt)
-    compound = len(parts) >= 2
-    return AskLink(
-        tuple(map(frozenset, parts)),
-        frozenset(_asked(prompt, parts)),
-        tuple(frozenset(content_words(s)) for s in sentences),
-        tuple(points_at_ask(s, compound) for s in sentences),
-    )
 
 
 _REFUSING = 0.5

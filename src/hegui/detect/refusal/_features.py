@@ -174,14 +174,14 @@ def featurize(
     prompt_text = normalize(prompt)
     own_sentences = sentences(own)
     structure = _structure(prompt_text, text, hits, first_end, cues)
-    structure.update(_ask_link(prompt_text, own_sentences, cues, harm))
+    link = ask_link(prompt_text, own_sentences)
+    structure.update(_cue_ask_features(link, own_sentences, cues, harm))
     for name in _STRUCTURE + ASK_FEATURES:
         value = structure[name]
         if value:
             feats[index] = value
         index += 1
     if sentence_probs is not None:
-        link = ask_link(prompt_text, own_sentences)
         for k, value in enumerate(scored_features(sentence_probs, link)):
             if value:
                 feats[index + k] = value
@@ -254,16 +254,16 @@ def _structure(
     }
 
 
-def _ask_link(
-    prompt_text: str, own_sentences: list[str], cues: CueSet, harm: AskHarm
+def _cue_ask_features(
+    link: AskLink, own_sentences: list[str], cues: CueSet, harm: AskHarm
 ) -> dict[str, float]:
-    """:func:`ask_features` of the answer's own-voice sentences to normalised ``prompt_text``,
-    a sentence declining where it has a decline, omission or scope-limit cue."""
+    """:func:`ask_features` of ``link``, the pair's own-voice sentences ``own_sentences``
+    declining where they have a decline, omission or scope-limit cue."""
     declining = []
     for sentence in own_sentences:
         hits = cues.hits(sentence)
         declining.append(any(hits.get(name) for name in _DECLINING))
-    return ask_features(prompt_text, own_sentences, declining, harm)
+    return ask_features(link, declining, harm)
 
 
 def _substantive(text: str, hits: dict[str, list[int]], start: int, stop: int) -> int:
