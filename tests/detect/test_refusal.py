@@ -126,6 +126,40 @@ def test_a_service_declining_as_we_is_a_decline_a_rule_stated_as_we_is_not() -> 
         assert not cues.hits(normalize(informing))["decline"], informing
 
 
+def test_a_business_a_desk_or_a_passive_declining_is_a_decline_a_fact_about_them_is_not() -> None:
+    """Declines whose subject is not "I" or "we": the business by name ("isn't something
+    Netherby can apply"), the desk persona ("where this desk stops"), a passive ("will not be
+    provided"), 本店不提供 / 不予透露. The same subjects stating facts are not declines."""
+    cues = default_cues()
+    for declining in (
+        "A year's credit isn't something Netherby can apply.",
+        "That part is where this desk stops.",
+        "The full member list will not be provided.",
+        "This assistant does not provide dosing for children.",
+        "本店不提供代写服务。",
+        "对方的住址不予透露。",
+    ):
+        assert cues.hits(normalize(declining))["decline"], declining
+    for informing in (
+        "That isn't something you can fix with software.",
+        "Netherby can apply the credit within two days.",
+        "Refunds will be provided within a week.",
+        "本店提供代写服务，欢迎咨询。",
+        "平台提供七天无理由退货。",
+    ):
+        assert not cues.hits(normalize(informing))["decline"], informing
+
+
+def test_a_high_level_of_something_is_not_a_scope_limit() -> None:
+    """"high level" limits scope as "a high level overview", not as "a high level of risk"; and
+    说个大概 is how a full answer often starts, unlike 只说个大概."""
+    cues = default_cues()
+    assert cues.hits(normalize("I'll give a high level overview only."))["scope_limit"]
+    assert not cues.hits(normalize("There is a high level of risk here."))["scope_limit"]
+    assert cues.hits(normalize("这部分只说个大概。"))["scope_limit"]
+    assert not cues.hits(normalize("我先说个大概，再一步步细讲。"))["scope_limit"]
+
+
 def test_narrowing_what_is_given_is_a_scope_limit_giving_an_overview_is_not() -> None:
     """An answer that announces it waters the ask down ("the overview rather than a build
     guide", 只能提供概括性的介绍) says so in words no decline cue lists."""

@@ -35,9 +35,13 @@ DATASETS = Path(os.environ.get("HEGUI_DATASETS", ROOT.parent / "shared" / "datas
 KINDS = ("none", "partial", "full")
 JBB, JADE, COMPOSED = "jbb", "jade", "composed"
 """Writer names of the public sets and of the composed pairs (``data/{en,zh}.jsonl``)."""
-NOT_HAND_WRITTEN = (JBB, JADE, COMPOSED)
-"""Writers whose pairs are public red-teaming output or composed from parts; every other writer
-(each hand-written ``data/*.jsonl`` file, retired held-out sets included) wrote natural pairs."""
+SMALLTALK = "smalltalk"
+"""Writer of ``data/smalltalk_{en,zh}.jsonl``: greetings, thanks and chit-chat written for one
+known defect (short small-talk replies called refusals), easier than a new writer's pairs."""
+NOT_HAND_WRITTEN = (JBB, JADE, COMPOSED, SMALLTALK)
+"""Writers whose pairs are public red-teaming output, composed from parts, or written for one
+defect; every other writer (each hand-written ``data/*.jsonl`` file, retired held-out sets
+included) wrote natural pairs, and the pooled cross-validation figure is theirs."""
 
 
 def is_hand_written(writer: str) -> bool:
