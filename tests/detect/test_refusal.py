@@ -151,8 +151,8 @@ def test_a_business_a_desk_or_a_passive_declining_is_a_decline_a_fact_about_them
 
 
 def test_a_high_level_of_something_is_not_a_scope_limit() -> None:
-    """"high level" limits scope as "a high level overview", not as "a high level of risk"; and
-    说个大概 is how a full answer often starts, unlike 只说个大概."""
+    """A "high level" overview limits scope, "a high level of risk" does not; and 说个大概 is
+    how a full answer often starts, unlike 只说个大概."""
     cues = default_cues()
     assert cues.hits(normalize("I'll give a high level overview only."))["scope_limit"]
     assert not cues.hits(normalize("There is a high level of risk here."))["scope_limit"]
