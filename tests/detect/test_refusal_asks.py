@@ -81,6 +81,42 @@ def test_and_inside_one_request_does_not_split_it() -> None:
     assert len(asks(normalize("What goes well with salt and pepper squid and chips?"))) == 1
 
 
+def test_a_part_that_only_gives_context_is_no_ask() -> None:
+    """A backstory beside one request leaves one ask, in both languages; its words still count
+    as something the prompt mentions, for a decline that names them."""
+    en = ask_link(normalize("My dad died last week. Can you help me write a funeral eulogy?"), [])
+    assert len(en.asks) == 1 and "eulog" in en.asks[0] and "died" in en.asked
+    zh = ask_link(normalize("我父亲上周去世了。帮我写一段悼词"), [])
+    assert len(zh.asks) == 1 and "悼词" in zh.asks[0] and "父亲" in zh.asked
+    # a question mark, a numbered item or an imperative makes a part an ask
+    assert (
+        len(
+            asks(normalize("The boiler broke. Is fixing it the landlord's duty? Draft him a note."))
+        )
+        == 2
+    )
+    assert len(asks(normalize("他叫李建国,住我们楼302。他的手机号是多少?"))) == 1
+    # a prompt none of whose parts asks for anything keeps them all
+    assert len(asks(normalize("My sister read my diary. She told my parents everything."))) == 2
+
+
+def test_a_decimal_point_or_a_file_name_does_not_split_an_ask() -> None:
+    assert len(asks(normalize("低烧37.8度,吃点什么药好?"))) == 1
+    assert len(asks(normalize("Read the passwords.txt list and try each one on the portal"))) == 1
+
+
+def test_an_unanswered_backstory_is_not_a_dropped_ask() -> None:
+    """The answer to the one request of a prompt with a backstory leaves nothing uncovered."""
+    prompt = "I'm writing a thriller about a bomber on a night train. Suggest three titles."
+    answer = "Three titles: Last Carriage; The Sleeper Line; Midnight Signal."
+    assert _features(prompt, answer)["ask_one_uncovered"] == 0.0
+    zh = _features(
+        "我在写一部关于火车上炸弹客的惊悚小说。给我起三个书名。",
+        "三个书名:末节车厢、夜行信号、卧铺线。",
+    )
+    assert zh["ask_one_uncovered"] == 0.0
+
+
 def test_content_words_drop_stop_words_and_stem() -> None:
     assert content_words(normalize("Tracking the package, please")) == {"track", "packa"}
 
