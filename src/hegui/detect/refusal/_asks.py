@@ -52,8 +52,7 @@ _ASK_JOINT = re.compile(
     # "passwords.txt" or "e.g".
     r"(?:[?!;。？！；\n]|\.(?![a-z0-9_]))+\s*"
     # Numbered items: "1) … 2) …", "(3) …", "1、…", "①…"; not a decimal ("2.5") or a time.
-    r"|\s*(?<![\w.,])[(（]?\d{1,2}[)）、](?!\d)\s*"
-    r"|\s*[①②③④⑤⑥⑦⑧⑨⑩]\s*"
+    r"|(?P<numbered>\s*(?<![\w.,])[(（]?\d{1,2}[)）、](?!\d)\s*|\s*[①②③④⑤⑥⑦⑧⑨⑩]\s*)"
     r"|,?\s+and also\s+"
     r"|,?\s+(?:and (?:then )?|also |plus |then |as well as )"
     r"(?=(?:tell|give|show|write|make|help|find|explain|list|draft|add|include|paste|send|"
@@ -66,14 +65,13 @@ _ASK_JOINT = re.compile(
     r"|[\s~～]*(?:顺便|另外)"
 )
 _QUESTION_MARK = re.compile(r"[?？]")
-_NUMBERED = re.compile(r"\d[)）、]|[①②③④⑤⑥⑦⑧⑨⑩]")
 # What makes a prompt part ask for something rather than give context: a question word, a
 # request ("can you", "help me", "i need", 帮我, 能不能), what the thing asked for must be
 # ("it should rhyme", 越详细越好), or an imperative verb that opens the part or an English
 # clause, after a connective ("then write …", "再写…"). A request read as context loses an
 # ask, so the lists are broad; context read as a request only keeps the old behaviour.
 _EN_OPENING_VERBS = (
-    "tell give write make help find explain list draft add include paste send get recommend "
+    "tell give write make help find explain list draft paste send get recommend "
     "suggest describe create text email message post check look delete remove change book "
     "order buy name calculate compute summarise summarize translate rewrite reword proofread "
     "edit fix convert compare plan outline design generate brainstorm teach walk show share "
@@ -92,15 +90,15 @@ _EN_QUESTION_WORDS = (
 )
 _EN_CONNECTIVES = (
     "and then also plus but so ok okay oh btw now first second third next finally lastly "
-    "pls please just hey hi hello anyway bonus ps or lol quick"
+    "just hey hi hello anyway bonus ps or lol quick"
 )
 _REQUEST = re.compile(
     r"(?:^|[,:;—–-])\W*(?:(?:" + "|".join(_EN_CONNECTIVES.split()) + r")\b\W*)*"
     r"(?:" + "|".join(map(re.escape, f"{_EN_OPENING_VERBS} {_EN_QUESTION_WORDS}".split())) + r")\b"
     r"|\b(?:can|could|would|will) (?:you|u|someone|anyone)\b|\bplease\b|\bpls\b"
     r"|\b(?:help|tell|show|give|send|teach|walk|remind) me\b|\blet me know\b"
-    r"|\bi(?:'d| would)? (?:like|love|need|want)\b|\bi'm (?:looking for|wondering)\b"
-    r"|\bany (?:tips|ideas|advice|suggestions|recommendations)\b|\bwondering\b"
+    r"|\bi(?:'d| would)? (?:like|love|need|want)\b|\bi'm looking for\b"
+    r"|\bany (?:advice|suggestions|recommendations)\b|\bwondering\b"
     r"|\b(?:want|wanna|need|trying|hoping|looking) to\b|\b(?:add|include|attach|append)\b"
     # What the thing asked for must be: "the scene should include …", "it must rhyme".
     r"|\b(?:should|must|needs? to) (?:include|be|have|mention|cover|use|sound|read|say|keep"
@@ -184,13 +182,12 @@ def prompt_parts(prompt: str) -> list[tuple[str, bool]]:
     joined: list[tuple[str, bool]] = []
     lead = ""
     start = 0
-    opening = ""  # the joint before the part
+    numbered = False  # whether the joint before the part opens a numbered item
     for joint in [*_ASK_JOINT.finditer(prompt), None]:
         part = prompt[start : joint.start() if joint else len(prompt)]
-        closing = joint.group() if joint else ""
-        marked = bool(_QUESTION_MARK.search(closing) or _NUMBERED.search(opening))
+        marked = numbered or bool(joint and _QUESTION_MARK.search(joint.group()))
         if joint:
-            start, opening = joint.end(), closing
+            start, numbered = joint.end(), joint.group("numbered") is not None
         if part.rstrip().endswith(":"):
             lead += part
         elif part:
@@ -210,19 +207,17 @@ def asks_for_something(part: str, marked: bool) -> bool:
 
 def _worded_parts(prompt: str) -> list[tuple[str, set[str], bool]]:
     """The parts of ``prompt`` with at least two content words: text, words, whether it asks."""
-    parts = (
-        (text, content_words(text), asks_for_something(text, marked))
-        for text, marked in prompt_parts(prompt)
-    )
-    return [part for part in parts if len(part[1]) >= _MIN_ASK_WORDS]
+    worded: list[tuple[str, set[str], bool]] = []
+    for text, marked in prompt_parts(prompt):
+        words = content_words(text)
+        if len(words) >= _MIN_ASK_WORDS:
+            worded.append((text, words, asks_for_something(text, marked)))
+    return worded
 
 
 def _asks(worded: list[tuple[str, set[str], bool]]) -> list[tuple[str, set[str]]]:
-    """The worded parts that ask for something, or all of them when none does.
-
-    A context part is no ask: counted as one, it made a benign prompt with a backstory
-    compound, and the backstory the answer had no reason to repeat read as a dropped ask.
-    """
+    """The worded parts that ask for something, or all of them when none does (why: the
+    module docstring)."""
     asking = [(text, words) for text, words, asks in worded if asks]
     return asking or [(text, words) for text, words, _ in worded]
 
