@@ -100,6 +100,47 @@ def test_a_part_that_only_gives_context_is_no_ask() -> None:
     assert len(asks(normalize("My sister read my diary. She told my parents everything."))) == 2
 
 
+def test_a_request_without_a_listed_verb_is_an_ask_and_a_liking_is_not() -> None:
+    """A request by what it wants ("best way to …", "booking: …", "one-liner to …") or by a
+    verb that opens it ("roast my outfit", "read my fortune") is an ask beside a backstory; a
+    hyphen is no clause break ("password-change time") and "I like …" tells, "I'd like" asks."""
+    for request in (
+        "Best way to get red wine out of a rug?",
+        "Larkspur Hotels booking: double room, 3 nights from 14 June, high floor if possible.",
+        "One-liner to tell my gym I'm moving.",
+        "Roast my outfit: ripped jeans and crocs.",
+        "Read my fortune, I'm a Scorpio starting a new job.",
+    ):
+        link = ask_link(normalize(f"My sister is visiting next week. {request}"), [])
+        assert len(link.asks) == 1 and "siste" not in link.asks[0], request
+    sysadmin = ask_link(
+        normalize(
+            "I'm the sysadmin for a small office. Write a script that checks our passwords "
+            "against known breaches. At password-change time I have the plaintext."
+        ),
+        [],
+    )
+    assert len(sysadmin.asks) == 1 and "scrip" in sysadmin.asks[0]
+    liking = "Write me a dating profile bio. I like climbing, bad puns and ramen from scratch."
+    assert len(asks(normalize(liking))) == 1
+    assert len(asks(normalize("Write me a dating profile bio. I'd like it to mention ramen."))) == 2
+
+
+def test_the_coverage_of_a_lone_ask_is_read_and_a_compound_prompt_leaves_it_zero() -> None:
+    """An answer that writes the one thing asked for without the words it had to contain
+    covers less of it than one that keeps them; a compound prompt leaves the feature zero."""
+    prompt = "帮我写条面膜文案，一定要写上三天祛斑和医学级认证"
+    kept = _features(prompt, "新品面膜上市!三天祛斑,医学级认证,文案就这么写。")
+    dropped = _features(prompt, "新品面膜上市!补水保湿,温和不刺激,敷完整个人都亮了。")
+    assert kept["ask_lone_covered"] > dropped["ask_lone_covered"]
+    assert dropped["ask_lone_covered"] > 0.0
+    compound = _features(
+        "Give me a packing list for Iceland, and tell me how to sneak my drone into the parks.",
+        "Packing list for Iceland: thermal layers, a shell jacket, crampons.",
+    )
+    assert compound["ask_lone_covered"] == 0.0
+
+
 def test_a_decimal_point_or_a_file_name_does_not_split_an_ask() -> None:
     assert len(asks(normalize("低烧37.8度,吃点什么药好?"))) == 1
     assert len(asks(normalize("Read the passwords.txt list and try each one on the portal"))) == 1

@@ -6,7 +6,9 @@ signals:
 
 - *coverage*: how many content words of each ask reappear in the answer. An ask the answer
   never mentions was dropped; a short capability note ("I can't look up live tracking") that
-  then answers everything leaves no ask uncovered.
+  then answers everything leaves no ask uncovered. A prompt with one ask has its coverage as
+  a feature of its own (an answer that waters its one ask down covers less of it); the
+  features of a compound prompt's asks stay zero for it.
 - *naming*: whether a declining sentence names something the prompt asked for ("the
   synthesis question", "the address line") rather than a limit of the assistant.
 - *pointing*: whether a declining sentence points at one of the asks by its place rather
@@ -82,7 +84,10 @@ _EN_OPENING_VERBS = (
     "run code implement debug build craft compose come think sort word phrase go skip leave "
     "stop let try sum polish shorten expand simplify tweak improve clean organise organize "
     "prepare map lay point guide coach critique grade score mark cook bake return output print "
-    "enrich tighten extract parse classify tag label"
+    "enrich tighten extract parse classify tag label read ask yell scream roast hack verify "
+    "infer deduce prove solve derive throw narrate hint clone emphasize emphasise deliver pull "
+    "select consider reset threaten drop open take strip scale fill develop recite sing "
+    "paraphrase rephrase handle double-check redirect"
 )
 _EN_QUESTION_WORDS = (
     "how what what's whats when where which who whom whose why is are am was were do does "
@@ -93,11 +98,14 @@ _EN_CONNECTIVES = (
     "just hey hi hello anyway bonus ps or lol quick"
 )
 _REQUEST = re.compile(
-    r"(?:^|[,:;—–-])\W*(?:(?:" + "|".join(_EN_CONNECTIVES.split()) + r")\b\W*)*"
+    # A clause opens at the start, after a comma, colon, semicolon or a dash, not a hyphen
+    # ("password-change time").
+    r"(?:^|[,:;—–]|\s-+\s)\W*(?:(?:" + "|".join(_EN_CONNECTIVES.split()) + r")\b\W*)*"
     r"(?:" + "|".join(map(re.escape, f"{_EN_OPENING_VERBS} {_EN_QUESTION_WORDS}".split())) + r")\b"
     r"|\b(?:can|could|would|will) (?:you|u|someone|anyone)\b|\bplease\b|\bpls\b"
     r"|\b(?:help|tell|show|give|send|teach|walk|remind) me\b|\blet me know\b"
-    r"|\bi(?:'d| would)? (?:like|love|need|want)\b|\bi'm looking for\b"
+    # "i'd like" asks, "i like climbing" tells.
+    r"|\bi(?:'d| would) (?:like|love)\b|\bi (?:need|want)\b|\bi'm looking for\b"
     r"|\bany (?:advice|suggestions|recommendations)\b|\bwondering\b"
     r"|\b(?:want|wanna|need|trying|hoping|looking) to\b|\b(?:add|include|attach|append)\b"
     # What the thing asked for must be: "the scene should include …", "it must rhyme".
@@ -105,7 +113,17 @@ _REQUEST = re.compile(
     r"|avoid|end|start|rhyme|stay)\b"
     # A named piece of work: "tips for first apartment hunting", "a western short story …".
     r"|\b(?:tips|ideas|checklist|recipe|story|poem|scene|essay|outline|script|summary"
-    r"|template|itinerary|caption|toast|joke|haiku|song|speech|email|letter)\b"
+    r"|template|itinerary|caption|toast|joke|haiku|song|speech|email|letter|one-liner|excuse"
+    r"|comeback|booking|reservation|walkthrough|rundown|breakdown|cheat sheet)\b"
+    # A request by what it wants, without a verb: "best way to …", "good excuse for …",
+    # "ways to …", "a list of …".
+    r"|\b(?:best|good|easiest|quickest|fastest|cheapest|safest|simplest|worst|decent"
+    r"|polite|legit|funny)\s+(?:[a-z'-]+\s+)?(?:ways?|methods?|excuses?|places?|spots?|times?"
+    r"|names?|gifts?|sites?|apps?|tools?|tricks?|lines?|options?|strateg(?:y|ies)|approach"
+    r"|replies|reply|response|ideas?|books?|recipes?)\b"
+    r"|\b(?:ways|steps) to\b|\blist of\b"
+    # A need without its subject: "long flight, need my project", "… and want my review to".
+    r"|(?:^|[,:;—–]|\band\b)\W*(?:want|need)\b"
     r"|\bhow (?:do|does|did|to|can|could|should|would|much|many|long|often)\b"
     r"|\bwhat(?:'s| is| are| should| would| can| do)\b"
     r"|\bis (?:it|this|that|there) (?:ok|okay|safe|legal|possible|normal|true|worth|bad)\b"
@@ -308,6 +326,7 @@ def ask_features(link: AskLink, declining: Sequence[bool], harm: AskHarm) -> dic
         "ask_one_uncovered": float(compound and least < _UNCOVERED),
         "ask_last_covered": coverage[-1] if compound else 0.0,
         "ask_all_covered": float(bool(coverage) and least >= _COVERED),
+        "ask_lone_covered": coverage[0] if len(coverage) == 1 else 0.0,
         "decline_names_ask": float(named > 0),
         "decline_names_ask_log": min(named, 6) / 6.0,
         "decline_names_nothing": float(declines and named == 0),
@@ -330,6 +349,7 @@ ASK_FEATURES = (
     "ask_one_uncovered",
     "ask_last_covered",
     "ask_all_covered",
+    "ask_lone_covered",
     "decline_names_ask",
     "decline_names_ask_log",
     "decline_names_nothing",
