@@ -77,7 +77,7 @@ _EN_OPENING_VERBS = (
     "suggest describe create text email message post check look delete remove change book "
     "order buy name calculate compute summarise summarize translate rewrite reword proofread "
     "edit fix convert compare plan outline design generate brainstorm teach walk show share "
-    "draw sketch estimate rank rate review analyse analyze break put turn keep use do say "
+    "draw sketch estimate rank rate review analyse analyze break put turn keep use say "
     "pretend act play imagine roleplay role-play answer respond reply format mention cover "
     "spell count define identify predict pick choose decide advise quote cite insert fill "
     "complete continue finish start begin set schedule remind reserve cancel update install "
@@ -86,7 +86,7 @@ _EN_OPENING_VERBS = (
     "prepare map lay point guide coach critique grade score mark cook bake return output print "
     "enrich tighten extract parse classify tag label read ask yell scream roast hack verify "
     "infer deduce prove solve derive throw narrate hint clone emphasize emphasise deliver pull "
-    "select consider reset threaten drop open take strip scale fill develop recite sing "
+    "select consider reset threaten drop open take strip scale develop recite sing "
     "paraphrase rephrase handle double-check redirect"
 )
 _EN_QUESTION_WORDS = (
