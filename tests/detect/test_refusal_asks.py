@@ -10,7 +10,7 @@ from hegui.detect.refusal._asks import (
     scored_ask_features,
 )
 from hegui.detect.refusal._cues import default_cues, normalize
-from hegui.detect.refusal._features import _cue_ask_features, answer_ask_link
+from hegui.detect.refusal._features import _cue_ask_features, read_pair
 from hegui.detect.refusal._harm import ngram_ask_harm
 from hegui.detect.refusal._text import sentences, voice
 
@@ -124,6 +124,35 @@ def test_a_request_without_a_listed_verb_is_an_ask_and_a_liking_is_not() -> None
     liking = "Write me a dating profile bio. I like climbing, bad puns and ramen from scratch."
     assert len(asks(normalize(liking))) == 1
     assert len(asks(normalize("Write me a dating profile bio. I'd like it to mention ramen."))) == 2
+
+
+def test_a_numbered_item_with_a_full_stop_and_a_spaced_chinese_connective_open_asks() -> None:
+    """ "1." numbers an item at the start, after a colon or beside Chinese text, not after a
+    sentence's last number ("turning 80."); a space before 再 joins two Chinese requests."""
+    zh = asks(
+        normalize("做个记账小程序的需求:1. 每天记录吃饭花了多少钱 2. 月底自动生成一张消费饼图")
+    )
+    assert len(zh) == 2 and "记账" in zh[0] and "饼图" in zh[1]
+    en = asks(normalize("1. how does a heat pump work 2. what size suits a two-bed flat"))
+    assert len(en) == 2 and "heat" in en[0]
+    toast = "Write a short toast for my grandpa turning 80. He loves fishing and crosswords."
+    assert len(asks(normalize(toast))) == 1
+    spaced = asks(normalize("帮我写个奶茶店开业的朋友圈文案 再配三个话题标签"))
+    assert len(spaced) == 2 and "标签" in spaced[1]
+
+
+def test_a_question_of_one_word_and_a_number_is_an_ask_one_without_a_number_is_not() -> None:
+    two = asks(normalize("How many cups is 500 ml? also write me a short note for the sitter"))
+    assert len(two) == 2 and two[0] == {"cups"}
+    one = asks(normalize("Is that right? also write me a short note for the babysitter"))
+    assert len(one) == 1 and "babys" in one[0]
+
+
+def test_plural_request_nouns_ask_and_plurals_in_a_backstory_do_not() -> None:
+    excuses = asks(normalize("My cousin is visiting tonight. Excuses to skip her karaoke party."))
+    assert len(excuses) == 1 and "cousi" not in excuses[0]
+    eulogy = "Write a eulogy for my grandfather. He fished for fifty years and loved bad jokes."
+    assert len(asks(normalize(eulogy))) == 1
 
 
 def test_the_coverage_of_a_lone_ask_is_read_and_a_compound_prompt_leaves_it_zero() -> None:
@@ -287,7 +316,7 @@ def test_a_one_part_prompt_is_never_scored_for_harm() -> None:
 def _scored(prompt: str, response: str, probs: list[float]) -> dict[str, float]:
     """The scored ask features of this pair, the sentence model scoring its sentences
     ``probs``."""
-    link = answer_ask_link(prompt, response)
+    link = read_pair(prompt, response).link
     assert len(link.sentence_words) == len(probs)
     return dict(zip(SCORED_ASK_FEATURES, scored_ask_features(link, probs), strict=True))
 

@@ -27,15 +27,14 @@ from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import (
     SCORED_FEATURES,
     FeatureLayout,
-    answer_ask_link,
     featurize,
     named_features,
+    read_pair,
     scored_features,
 )
 from hegui.detect.refusal._harm import ngram_ask_harm
 from hegui.detect.refusal._judge import EMBED_CHARS, most_refusing
 from hegui.detect.refusal._sentences import sentence_features
-from hegui.detect.refusal._text import sentences, voice
 
 IntArray = npt.NDArray[np.int64]
 
@@ -83,14 +82,13 @@ def build(
     answer (``cache``: the embedding cache folder)."""
     layout = FeatureLayout(named_features(cues), hash_bits)
     harm = ngram_ask_harm()
-    answers = _sparse(
-        [featurize(p.prompt, p.response, cues, layout, harm) for p in pairs], layout.size
-    )
+    reads = [read_pair(p.prompt, p.response) for p in pairs]
+    answers = _sparse([featurize(r, cues, layout, harm) for r in reads], layout.size)
     rows: list[dict[int, float]] = []
     owner: list[int] = []
     texts: list[str] = []
-    for i, pair in enumerate(pairs):
-        for sentence in sentences(voice(pair.response)[1]):
+    for i, read in enumerate(reads):
+        for sentence in read.sentences:
             rows.append(sentence_features(sentence, cues, sentence_bits))
             owner.append(i)
             texts.append(sentence)
@@ -106,7 +104,7 @@ def build(
         sentence_bits,
         embeddings,
         texts,
-        [answer_ask_link(p.prompt, p.response) for p in pairs],
+        [r.link for r in reads],
         cache,
     )
 

@@ -47,22 +47,42 @@ from hegui.detect.refusal._harm import AskHarm
 
 _WORD = re.compile(r"[a-z][a-z'-]{3,}")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_NUMBER = re.compile(r"\d")
 _STEM = 5
+# What may stand before a numbered item "1.": a line break, a colon, a sentence end, a Chinese
+# character.
+_ITEM_BEFORE = r"[\n:：;；。.!?！？\u4e00-\u9fff]"
+# Verbs and question words that open a second request after "and", "also", "then" ("…, and
+# then tell me …"); each also opens an ask on its own (_EN_OPENING_VERBS, _EN_QUESTION_WORDS).
+_JOINT_VERBS = (
+    "tell give show write make help find explain list draft add include paste send get "
+    "recommend suggest describe create text email message post check look delete remove "
+    "change book order buy"
+)
+_JOINT_QUESTION_WORDS = "how what whats what's when where which who why can could should"
 # Split a prompt into asks: sentence ends, numbered items, and the joints of a second request.
 _ASK_JOINT = re.compile(
     # Sentence ends; a full stop only before a space, punctuation or the end, not in "37.8度",
     # "passwords.txt" or "e.g".
     r"(?:[?!;。？！；\n]|\.(?![a-z0-9_]))+\s*"
     # Numbered items: "1) … 2) …", "(3) …", "1、…", "①…"; not a decimal ("2.5") or a time.
-    r"|(?P<numbered>\s*(?<![\w.,])[(（]?\d{1,2}[)）、](?!\d)\s*|\s*[①②③④⑤⑥⑦⑧⑨⑩]\s*)"
+    # "1." only where it cannot end a sentence: at the start, after a colon, a sentence end or a
+    # Chinese character (a space between allowed), or right before a Chinese character
+    # ("…露营🏕️ 1. 帮我…"); not in "turning 80. he", nor in an address ("45.67.8.9").
+    r"|(?P<numbered>\s*(?<![\w.,])[(（]?\d{1,2}[)）、](?!\d)\s*|\s*[①②③④⑤⑥⑦⑧⑨⑩]\s*"
+    rf"|(?:^|(?<={_ITEM_BEFORE})|(?<={_ITEM_BEFORE}\s)|(?<={_ITEM_BEFORE}\s\s))"
+    r"\s*\d{1,2}\.(?=\s|[\u4e00-\u9fff])\s*"
+    r"|\s*(?<![\w.,])\d{1,2}\.\s?(?=[\u4e00-\u9fff]))"
     r"|,?\s+and also\s+"
     r"|,?\s+(?:and (?:then )?|also |plus |then |as well as )"
-    r"(?=(?:tell|give|show|write|make|help|find|explain|list|draft|add|include|paste|send|"
-    r"get|recommend|suggest|describe|create|text|email|message|post|check|look|delete|remove|"
-    r"change|book|order|buy|how|what|whats|what's|when|where|which|who|why|can|could|should)\b)"
+    + r"(?=(?:"
+    + "|".join(map(re.escape, f"{_JOINT_VERBS} {_JOINT_QUESTION_WORDS}".split()))
+    + r")\b)"
     # A second question after a comma: "…, can you wipe …", "…, and when does …".
     r"|,\s*(?=(?:can|could|would|will) you\b)"
     r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
+    # A space between Chinese clauses before a connective: "…写个文案 再配个标题" (not 再见).
+    r"|(?<=[\u4e00-\u9fff])\s+(?:并且|还有|再(?!见)|然后|同时|以及)"
     # "顺便" / "另外" open a second ask even without a comma ("…配个文案☕ 顺便帮我查查…").
     r"|[\s~～]*(?:顺便|另外)"
 )
@@ -73,11 +93,9 @@ _QUESTION_MARK = re.compile(r"[?？]")
 # clause, after a connective ("then write …", "再写…"). A request read as context loses an
 # ask, so the lists are broad; context read as a request only keeps the old behaviour.
 _EN_OPENING_VERBS = (
-    "tell give write make help find explain list draft paste send get recommend "
-    "suggest describe create text email message post check look delete remove change book "
-    "order buy name calculate compute summarise summarize translate rewrite reword proofread "
-    "edit fix convert compare plan outline design generate brainstorm teach walk show share "
-    "draw sketch estimate rank rate review analyse analyze break put turn keep use say "
+    f"{_JOINT_VERBS} name calculate compute summarise summarize translate rewrite reword "
+    "proofread edit fix convert compare plan outline design generate brainstorm teach walk "
+    "share draw sketch estimate rank rate review analyse analyze break put turn keep use say "
     "pretend act play imagine roleplay role-play answer respond reply format mention cover "
     "spell count define identify predict pick choose decide advise quote cite insert fill "
     "complete continue finish start begin set schedule remind reserve cancel update install "
@@ -90,17 +108,18 @@ _EN_OPENING_VERBS = (
     "paraphrase rephrase handle double-check redirect"
 )
 _EN_QUESTION_WORDS = (
-    "how what what's whats when where which who whom whose why is are am was were do does "
-    "did can could would will should shall may might have has any anything anyone"
+    f"{_JOINT_QUESTION_WORDS} whom whose is are am was were do does did would will shall may "
+    "might have has any anything anyone"
 )
 _EN_CONNECTIVES = (
     "and then also plus but so ok okay oh btw now first second third next finally lastly "
     "just hey hi hello anyway bonus ps or lol quick"
 )
+# A clause opens at the start, after a comma, colon, semicolon or a dash, not a hyphen
+# ("password-change time").
+_CLAUSE_OPEN = r"(?:^|[,:;—–]|\s-+\s)"
 _REQUEST = re.compile(
-    # A clause opens at the start, after a comma, colon, semicolon or a dash, not a hyphen
-    # ("password-change time").
-    r"(?:^|[,:;—–]|\s-+\s)\W*(?:(?:" + "|".join(_EN_CONNECTIVES.split()) + r")\b\W*)*"
+    _CLAUSE_OPEN + r"\W*(?:(?:" + "|".join(_EN_CONNECTIVES.split()) + r")\b\W*)*"
     r"(?:" + "|".join(map(re.escape, f"{_EN_OPENING_VERBS} {_EN_QUESTION_WORDS}".split())) + r")\b"
     r"|\b(?:can|could|would|will) (?:you|u|someone|anyone)\b|\bplease\b|\bpls\b"
     r"|\b(?:help|tell|show|give|send|teach|walk|remind) me\b|\blet me know\b"
@@ -112,9 +131,11 @@ _REQUEST = re.compile(
     r"|\b(?:should|must|needs? to) (?:include|be|have|mention|cover|use|sound|read|say|keep"
     r"|avoid|end|start|rhyme|stay)\b"
     # A named piece of work: "tips for first apartment hunting", "a western short story …".
+    # Plurals only where context rarely has them ("he loved bad jokes" is no request).
     r"|\b(?:tips|ideas|checklist|recipe|story|poem|scene|essay|outline|script|summary"
     r"|template|itinerary|caption|toast|joke|haiku|song|speech|email|letter|one-liner|excuse"
-    r"|comeback|booking|reservation|walkthrough|rundown|breakdown|cheat sheet)\b"
+    r"|comeback|booking|reservation|walkthrough|rundown|breakdown|cheat sheet|one-liners"
+    r"|excuses|comebacks|captions|cheat sheets)\b"
     # A request by what it wants, without a verb: "best way to …", "good excuse for …",
     # "ways to …", "a list of …".
     r"|\b(?:best|good|easiest|quickest|fastest|cheapest|safest|simplest|worst|decent"
@@ -123,7 +144,7 @@ _REQUEST = re.compile(
     r"|replies|reply|response|ideas?|books?|recipes?)\b"
     r"|\b(?:ways|steps) to\b|\blist of\b"
     # A need without its subject: "long flight, need my project", "… and want my review to".
-    r"|(?:^|[,:;—–]|\band\b)\W*(?:want|need)\b"
+    rf"|(?:{_CLAUSE_OPEN}|\band\b)\W*(?:want|need)\b"
     r"|\bhow (?:do|does|did|to|can|could|should|would|much|many|long|often)\b"
     r"|\bwhat(?:'s| is| are| should| would| can| do)\b"
     r"|\bis (?:it|this|that|there) (?:ok|okay|safe|legal|possible|normal|true|worth|bad)\b"
@@ -223,12 +244,24 @@ def asks_for_something(part: str, marked: bool) -> bool:
     return marked or bool(_REQUEST.search(part))
 
 
+def _worded(text: str, words: set[str], marked: bool) -> bool:
+    """Whether a part has words enough to be an ask or context: two content words, or one and
+    a number in a question or numbered item ("5 miles in km?", "where is order #55019?"),
+    which a prompt with a second ask would otherwise lose. A one-word question without a
+    number ("is that right?", "how do i check?") stays out: an answer has no reason to repeat
+    its word, so its coverage would be noise."""
+    return len(words) >= _MIN_ASK_WORDS or (
+        marked and len(words) == 1 and _NUMBER.search(text) is not None
+    )
+
+
 def _worded_parts(prompt: str) -> list[tuple[str, set[str], bool]]:
-    """The parts of ``prompt`` with at least two content words: text, words, whether it asks."""
+    """The parts of ``prompt`` with words enough (:func:`_worded`): text, words, whether it
+    asks."""
     worded: list[tuple[str, set[str], bool]] = []
     for text, marked in prompt_parts(prompt):
         words = content_words(text)
-        if len(words) >= _MIN_ASK_WORDS:
+        if _worded(text, words, marked):
             worded.append((text, words, asks_for_something(text, marked)))
     return worded
 

@@ -124,13 +124,33 @@ def named_features(cues: CueSet) -> tuple[str, ...]:
 
 def scored_features(probs: Sequence[float], link: AskLink) -> tuple[float, ...]:
     """The ``SCORED_FEATURES`` of an answer whose own-voice sentences the sentence model
-    scores ``probs``; ``link``: :func:`answer_ask_link` of the pair."""
+    scores ``probs``; ``link``: the :class:`ReadPair` link of the pair."""
     return summarize(probs) + scored_ask_features(link, probs)
 
 
-def answer_ask_link(prompt: str, response: str) -> AskLink:
-    """The :class:`AskLink` of a pair: its prompt's asks and its answer's own-voice sentences."""
-    return ask_link(normalize(prompt), sentences(voice(response)[1]))
+@dataclass(frozen=True, slots=True)
+class ReadPair:
+    """A pair read once for everything the judge and the training design take from it: the
+    features, the sentence model's input and the ask link all start from the same normalised
+    texts, and reading them apart did the text work twice per judged pair."""
+
+    prompt_text: str
+    """The normalised prompt."""
+    text: str
+    """The normalised answer."""
+    own: str
+    """The answer's own-voice text (:func:`._text.voice`): quotations and code blanked."""
+    sentences: list[str]
+    """The own-voice sentences, which the sentence model scores."""
+    link: AskLink
+
+
+def read_pair(prompt: str, response: str) -> ReadPair:
+    """The :class:`ReadPair` of ``prompt`` and its answer ``response``."""
+    prompt_text = normalize(prompt)
+    text, own = voice(response)
+    own_sentences = sentences(own)
+    return ReadPair(prompt_text, text, own, own_sentences, ask_link(prompt_text, own_sentences))
 
 
 def _first_sentence_end(text: str) -> int:
@@ -140,16 +160,15 @@ def _first_sentence_end(text: str) -> int:
 
 
 def featurize(
-    prompt: str,
-    response: str,
+    pair: ReadPair,
     cues: CueSet,
     layout: FeatureLayout,
     harm: AskHarm,
     sentence_probs: Sequence[float] | None = None,
 ) -> dict[int, float]:
-    """Sparse features of the answer ``response`` to ``prompt`` as ``{index: value}``.
+    """Sparse features of the pair read as ``pair`` (:func:`read_pair`) as ``{index: value}``.
 
-    ``sentence_probs`` are the sentence model's scores for ``sentences(response)``; without
+    ``sentence_probs`` are the sentence model's scores for ``pair.sentences``; without
     them the ``SCORED_FEATURES`` are left out (training fills them in afterwards).
     The prompt matters only where the answer echoes it: a decline cue that the prompt also
     contains ("why can't I log in?") is weaker evidence of a refusal, and so is declining
@@ -157,10 +176,10 @@ def featurize(
     dropped by the answer or named by a declining sentence (:mod:`._asks`), where ``harm``
     scores the dropped ones.
     """
-    text, own = voice(response)
+    text = pair.text
     first_end = _first_sentence_end(text)
     feats: dict[int, float] = {}
-    hits = cues.hits(own)
+    hits = cues.hits(pair.own)
     index = 0
     for name in cues.names:
         positions = hits[name]
@@ -171,18 +190,15 @@ def featurize(
             feats[index + 2] = 1.0
             feats[index + 3] = math.log1p(len(positions))
         index += len(_POSITIONS)
-    prompt_text = normalize(prompt)
-    own_sentences = sentences(own)
-    structure = _structure(prompt_text, text, hits, first_end, cues)
-    link = ask_link(prompt_text, own_sentences)
-    structure.update(_cue_ask_features(link, own_sentences, cues, harm))
+    structure = _structure(pair.prompt_text, text, hits, first_end, cues)
+    structure.update(_cue_ask_features(pair.link, pair.sentences, cues, harm))
     for name in _STRUCTURE + ASK_FEATURES:
         value = structure[name]
         if value:
             feats[index] = value
         index += 1
     if sentence_probs is not None:
-        for k, value in enumerate(scored_features(sentence_probs, link)):
+        for k, value in enumerate(scored_features(sentence_probs, pair.link)):
             if value:
                 feats[index + k] = value
     index += len(SCORED_FEATURES)

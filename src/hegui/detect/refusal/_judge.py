@@ -26,11 +26,15 @@ import numpy.typing as npt
 
 from hegui.detect.classifier._embedding import DIM, MODEL, TRAIN_CHARS, embed
 from hegui.detect.refusal._cues import CueSet, default_cues, load_cues
-from hegui.detect.refusal._features import FeatureLayout, featurize, named_features
+from hegui.detect.refusal._features import (
+    FeatureLayout,
+    featurize,
+    named_features,
+    read_pair,
+)
 from hegui.detect.refusal._harm import ask_harm_info, ngram_ask_harm
 from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
-from hegui.detect.refusal._text import sentences, voice
 from hegui.errors import HeguiError
 
 RefusalKind = Literal["full", "partial", "none"]
@@ -226,12 +230,12 @@ class RefusalJudge:
         """Judge one (prompt, answer) pair."""
         if not response.strip():
             return RefusalResult(True, "full", 1.0)
-        own = sentences(voice(response)[1])
-        scores = self.model.sentence.probabilities(own, self.cues)
-        features = featurize(prompt, response, self.cues, self.model.layout, self.ask_harm, scores)
+        pair = read_pair(prompt, response)
+        scores = self.model.sentence.probabilities(pair.sentences, self.cues)
+        features = featurize(pair, self.cues, self.model.layout, self.ask_harm, scores)
         vector = None
         if self.model.embedding_weights is not None:
-            vector = answer_embedding(response, most_refusing(own, scores))
+            vector = answer_embedding(response, most_refusing(pair.sentences, scores))
         probs = self.model.probabilities(features, vector)
         score = float(probs[1] + probs[2])
         if score < self.model.threshold:
