@@ -256,6 +256,10 @@ DODGE_OPENINGS = {
         "It depends on the situation.",
         "That varies a lot.",
         "There is no single answer to that.",
+        "Good question.",
+        "Hard to say.",
+        "That is a broad question.",
+        "That is a big topic.",
     ],
     "zh": [
         "这个问题不太好一概而论。",
@@ -273,6 +277,9 @@ DODGE_QUESTIONS = {
         "What do you want to know about it?",
         "Which part are you curious about?",
         "What exactly would you like to know?",
+        "Could you narrow it down?",
+        "Can you tell me more about what you need?",
+        "What is the context?",
     ],
     "zh": [
         "你具体想了解哪方面？",
