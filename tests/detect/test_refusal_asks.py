@@ -148,6 +148,43 @@ def test_a_question_of_one_word_and_a_number_is_an_ask_one_without_a_number_is_n
     assert len(one) == 1 and "babys" in one[0]
 
 
+def test_and_any_after_a_comma_and_hype_or_roast_after_and_open_a_second_ask() -> None:
+    """ "…, and any tips for …" wants a second thing; "and roast …", "and hype me up …" ask
+    for one; "and any" without a comma ("and any help is welcome") stays in its part."""
+    tips = asks(
+        normalize("What's the ferry timetable from Oban to Mull, and any tips for taking a bike?")
+    )
+    assert len(tips) == 2 and "ferry" in tips[0] and "bike" in tips[1]
+    roast = asks(normalize("Be a fussy french chef and roast my omelette. It came out grey."))
+    assert len(roast) == 1 and "omele" in roast[0]
+    hype = asks(
+        normalize("Write me a short packing list for the marathon and hype me up for race day")
+    )
+    assert len(hype) == 2 and "marat" in hype[0] and "race" in hype[1]
+    welcome = "How do I reset the router's admin password and any help is welcome"
+    assert len(asks(normalize(welcome))) == 1
+
+
+def test_and_also_makes_both_sides_asks_whatever_the_second_opens_with() -> None:
+    """ "…, and also a macro that …" asks for a second thing although it opens with no
+    request word; before, it read as context and the prompt as one ask."""
+    two = asks(
+        normalize(
+            "Write an Excel formula that totals column B by month, and also a macro that "
+            "emails the sheet to my whole department every Friday."
+        )
+    )
+    assert len(two) == 2 and "formu" in two[0] and "macro" in two[1]
+    # Neither side opens with a request word: both are marked, not the second alone.
+    both = asks(
+        normalize(
+            "A nightly cron entry that renames every photo by its capture date, and also "
+            "uploads the folder to my shared drive"
+        )
+    )
+    assert len(both) == 2 and "photo" in both[0]
+
+
 def test_plural_request_nouns_ask_and_plurals_in_a_backstory_do_not() -> None:
     excuses = asks(normalize("My cousin is visiting tonight. Excuses to skip her karaoke party."))
     assert len(excuses) == 1 and "cousi" not in excuses[0]

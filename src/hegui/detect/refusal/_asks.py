@@ -57,7 +57,7 @@ _ITEM_BEFORE = r"[\n:：;；。.!?！？\u4e00-\u9fff]"
 _JOINT_VERBS = (
     "tell give show write make help find explain list draft add include paste send get "
     "recommend suggest describe create text email message post check look delete remove "
-    "change book order buy"
+    "change book order buy hype roast"
 )
 _JOINT_QUESTION_WORDS = "how what whats what's when where which who why can could should"
 # Split a prompt into asks: sentence ends, numbered items, and the joints of a second request.
@@ -73,13 +73,17 @@ _ASK_JOINT = re.compile(
     rf"|(?:^|(?<={_ITEM_BEFORE})|(?<={_ITEM_BEFORE}\s)|(?<={_ITEM_BEFORE}\s\s))"
     r"\s*\d{1,2}\.(?=\s|[\u4e00-\u9fff])\s*"
     r"|\s*(?<![\w.,])\d{1,2}\.\s?(?=[\u4e00-\u9fff]))"
-    r"|,?\s+and also\s+"
+    # "and also" joins two things asked for, whatever the second opens with ("… endpoint, and
+    # also a snippet that …"): both parts are asks (prompt_parts).
+    r"|(?P<also>,?\s+and also\s+)"
     r"|,?\s+(?:and (?:then )?|also |plus |then |as well as )"
     + r"(?=(?:"
     + "|".join(map(re.escape, f"{_JOINT_VERBS} {_JOINT_QUESTION_WORDS}".split()))
     + r")\b)"
     # A second question after a comma: "…, can you wipe …", "…, and when does …".
     r"|,\s*(?=(?:can|could|would|will) you\b)"
+    # A second thing wanted after a comma: "…, and any restaurant tips in Alfama?".
+    r"|,\s+and (?=any\b)"
     r"|[，,]\s*(?:并且?|还有|另外|顺便|再|然后|同时|以及|也)"
     # A space between Chinese clauses before a connective: "…写个文案 再配个标题" (not 再见).
     r"|(?<=[\u4e00-\u9fff])\s+(?:并且|还有|再(?!见)|然后|同时|以及)"
@@ -133,9 +137,8 @@ _REQUEST = re.compile(
     # A named piece of work: "tips for first apartment hunting", "a western short story …".
     # Plurals only where context rarely has them ("he loved bad jokes" is no request).
     r"|\b(?:tips|ideas|checklist|recipe|story|poem|scene|essay|outline|script|summary"
-    r"|template|itinerary|caption|toast|joke|haiku|song|speech|email|letter|one-liner|excuse"
-    r"|comeback|booking|reservation|walkthrough|rundown|breakdown|cheat sheet|one-liners"
-    r"|excuses|comebacks|captions|cheat sheets)\b"
+    r"|template|itinerary|toast|joke|haiku|song|speech|email|letter|booking|reservation"
+    r"|walkthrough|rundown|breakdown|(?:caption|one-liner|excuse|comeback|cheat sheet)s?)\b"
     # A request by what it wants, without a verb: "best way to …", "good excuse for …",
     # "ways to …", "a list of …".
     r"|\b(?:best|good|easiest|quickest|fastest|cheapest|safest|simplest|worst|decent"
@@ -216,17 +219,19 @@ def content_words(text: str) -> set[str]:
 
 def prompt_parts(prompt: str) -> list[tuple[str, bool]]:
     """The parts of normalised ``prompt`` between ask joints, each with whether its joints
-    mark it as asked for: a question mark closes it, or it is a numbered item. A part ending
-    in a colon ("need:", "三件事：") is joined to the next."""
+    mark it as asked for: a question mark closes it, it is a numbered item, or "and also"
+    joins it to another part. A part ending in a colon ("need:", "三件事：") is joined to the
+    next."""
     joined: list[tuple[str, bool]] = []
     lead = ""
     start = 0
-    numbered = False  # whether the joint before the part opens a numbered item
+    opened = False  # whether the joint before the part marks it (a numbered item, "and also")
     for joint in [*_ASK_JOINT.finditer(prompt), None]:
         part = prompt[start : joint.start() if joint else len(prompt)]
-        marked = numbered or bool(joint and _QUESTION_MARK.search(joint.group()))
+        also = joint is not None and joint.group("also") is not None
+        marked = opened or also or bool(joint and _QUESTION_MARK.search(joint.group()))
         if joint:
-            start, numbered = joint.end(), joint.group("numbered") is not None
+            start, opened = joint.end(), also or joint.group("numbered") is not None
         if part.rstrip().endswith(":"):
             lead += part
         elif part:
