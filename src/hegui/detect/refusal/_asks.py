@@ -106,7 +106,7 @@ _EN_OPENING_VERBS = (
     "run code implement debug build craft compose come think sort word phrase go skip leave "
     "stop let try sum polish shorten expand simplify tweak improve clean organise organize "
     "prepare map lay point guide coach critique grade score mark cook bake return output print "
-    "enrich tighten extract parse classify tag label read ask yell scream roast hack verify "
+    "enrich tighten extract parse classify tag label read ask yell scream hack verify "
     "infer deduce prove solve derive throw narrate hint clone emphasize emphasise deliver pull "
     "select consider reset threaten drop open take strip scale develop recite sing "
     "paraphrase rephrase handle double-check redirect"
