@@ -12,7 +12,6 @@ from hegui.detect.refusal._asks import (
 from hegui.detect.refusal._cues import default_cues, normalize
 from hegui.detect.refusal._features import _cue_ask_features, read_pair
 from hegui.detect.refusal._harm import ngram_ask_harm
-from hegui.detect.refusal._text import sentences, voice
 
 
 def asks(prompt: str) -> tuple[frozenset[str], ...]:
@@ -22,9 +21,8 @@ def asks(prompt: str) -> tuple[frozenset[str], ...]:
 
 def _features(prompt: str, response: str) -> dict[str, float]:
     """The ask features exactly as the judge computes them for this pair."""
-    own = sentences(voice(response)[1])
-    link = ask_link(normalize(prompt), own)
-    return _cue_ask_features(link, own, default_cues(), ngram_ask_harm())
+    pair = read_pair(prompt, response)
+    return _cue_ask_features(pair.link, pair.sentences, default_cues(), ngram_ask_harm())
 
 
 def test_a_two_part_prompt_has_two_asks_in_both_languages() -> None:
@@ -369,7 +367,7 @@ def test_a_sentence_the_model_reads_as_declining_names_an_ask_without_any_cue() 
         "May your birthday sparkle with friends and long walks."
     )
     cues = default_cues()
-    own = voice(response)[1]
+    own = read_pair(prompt, response).own
     assert not any(cues.hits(own).get(g) for g in ("decline", "omission"))
     assert _features(prompt, response)["decline_names_ask"] == 0.0
     declining = _scored(prompt, response, [0.8, 0.1, 0.05])
