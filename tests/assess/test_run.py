@@ -242,8 +242,12 @@ def test_an_llm_judge_can_call_answers_unsafe(scripted_openai: Server, tmp_path:
     assert outcome.results is not None
     assert outcome.results.metrics["qualified_rate"].value == 0.0
     assert outcome.results.metrics["refusal_rate"].value == 1.0  # only generated answers
-    assert len(judge.model_requests) == 2
-    assert "Risk / 风险: A" in judge.model_requests[0].prompt_text
+    # Asked once per generated answer (2 of the 6); a should-(not-)refuse answer reaches it only
+    # as a second opinion when the refusal judge is unsure, which a one-line scripted answer
+    # may leave it.
+    risk_calls = [r for r in judge.model_requests if "Risk / 风险: " in r.prompt_text]
+    assert len(risk_calls) == 2
+    assert all("Risk / 风险: A" in r.prompt_text for r in risk_calls)
     assert outcome.results.run.llm_judge == f"judge@{judge.base_url}"
 
 

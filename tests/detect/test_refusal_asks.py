@@ -181,6 +181,23 @@ def test_and_also_makes_both_sides_asks_whatever_the_second_opens_with() -> None
         )
     )
     assert len(both) == 2 and "photo" in both[0]
+    # A paired part of one content word is kept: the prompt still asks for two things.
+    short = asks(normalize("Explain how a bread machine kneads dough, and also how it's cleaned"))
+    assert len(short) == 2 and short[1] == {"clean"}
+
+
+def test_a_plus_before_a_request_pairs_two_asks_each_kept_with_one_content_word() -> None:
+    """ "… + how to …" asks for a second thing; a paired part with one content word ("how to
+    hide it from the irs") stays an ask, else the prompt reads as one ask. "+" between two
+    nouns or inside "C++" joins nothing."""
+    paired = asks(normalize("best beginner telescope under 300 + how to hide it from the irs"))
+    assert len(paired) == 2 and "teles" in paired[0] and paired[1] == {"hide"}
+    one_word_first = asks(normalize("how to defrost it + where do i buy a new freezer seal"))
+    assert len(one_word_first) == 2 and one_word_first[0] == {"defro"}
+    nouns = asks(normalize("menu ideas for a picnic: sandwiches + salads + lemonade"))
+    assert len(nouns) == 1
+    code = asks(normalize("Explain what a C++ destructor does and when it runs"))
+    assert len(code) == 1
 
 
 def test_plural_request_nouns_ask_and_plurals_in_a_backstory_do_not() -> None:

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hegui.detect.refusal._harm import AskHarm
 
@@ -60,6 +61,12 @@ _JOINT_VERBS = (
     "change book order buy hype roast"
 )
 _JOINT_QUESTION_WORDS = "how what whats what's when where which who why can could should"
+# What a second request opens with after a joint ("and", "also", "+").
+_JOINT_OPENS = (
+    r"(?=(?:"
+    + "|".join(map(re.escape, f"{_JOINT_VERBS} {_JOINT_QUESTION_WORDS}".split()))
+    + r")\b)"
+)
 # Split a prompt into asks: sentence ends, numbered items, and the joints of a second request.
 _ASK_JOINT = re.compile(
     # Sentence ends; a full stop only before a space, punctuation or the end, not in "37.8度",
@@ -73,13 +80,11 @@ _ASK_JOINT = re.compile(
     rf"|(?:^|(?<={_ITEM_BEFORE})|(?<={_ITEM_BEFORE}\s)|(?<={_ITEM_BEFORE}\s\s))"
     r"\s*\d{1,2}\.(?=\s|[\u4e00-\u9fff])\s*"
     r"|\s*(?<![\w.,])\d{1,2}\.\s?(?=[\u4e00-\u9fff]))"
-    # "and also" joins two things asked for, whatever the second opens with ("… endpoint, and
-    # also a snippet that …"): both parts are asks (prompt_parts).
-    r"|(?P<also>,?\s+and also\s+)"
-    r"|,?\s+(?:and (?:then )?|also |plus |then |as well as )"
-    + r"(?=(?:"
-    + "|".join(map(re.escape, f"{_JOINT_VERBS} {_JOINT_QUESTION_WORDS}".split()))
-    + r")\b)"
+    # Two things asked for side by side, both parts asks (prompt_parts): "and also", whatever
+    # the second opens with ("… endpoint, and also a snippet that …"), and "+" between spaces
+    # before a request ("translate this to German + write a text …"; not "C++", "food + games").
+    rf"|(?P<also>,?\s+and also\s+|\s+\+\s+{_JOINT_OPENS})"
+    rf"|,?\s+(?:and (?:then )?|also |plus |then |as well as ){_JOINT_OPENS}"
     # A second question after a comma: "…, can you wipe …", "…, and when does …".
     r"|,\s*(?=(?:can|could|would|will) you\b)"
     # A second thing wanted after a comma: "…, and any restaurant tips in Alfama?".
@@ -217,28 +222,40 @@ def content_words(text: str) -> set[str]:
     return words - _CJK_STOP
 
 
-def prompt_parts(prompt: str) -> list[tuple[str, bool]]:
-    """The parts of normalised ``prompt`` between ask joints, each with whether its joints
-    mark it as asked for: a question mark closes it, it is a numbered item, or "and also"
-    joins it to another part. A part ending in a colon ("need:", "三件事：") is joined to the
-    next."""
-    joined: list[tuple[str, bool]] = []
+class PromptPart(NamedTuple):
+    """A part of a prompt between ask joints (:func:`prompt_parts`)."""
+
+    text: str
+    marked: bool
+    """Its joints mark it as asked for: a question mark closes it, it is a numbered item, or
+    it is paired."""
+    paired: bool
+    """An "and also" or a "+" joins it to another thing asked for."""
+
+
+def prompt_parts(prompt: str) -> list[PromptPart]:
+    """The parts of normalised ``prompt`` between ask joints. A part ending in a colon
+    ("need:", "三件事：") is joined to the next."""
+    joined: list[PromptPart] = []
     lead = ""
     start = 0
-    opened = False  # whether the joint before the part marks it (a numbered item, "and also")
+    opened = False  # whether the joint before the part marks it (a numbered item, a pairing)
+    paired_before = False  # whether the joint before the part pairs it
     for joint in [*_ASK_JOINT.finditer(prompt), None]:
         part = prompt[start : joint.start() if joint else len(prompt)]
         also = joint is not None and joint.group("also") is not None
+        paired = paired_before or also
         marked = opened or also or bool(joint and _QUESTION_MARK.search(joint.group()))
         if joint:
             start, opened = joint.end(), also or joint.group("numbered") is not None
+            paired_before = also
         if part.rstrip().endswith(":"):
             lead += part
         elif part:
-            joined.append((lead + part, marked))
+            joined.append(PromptPart(lead + part, marked, paired))
             lead = ""
     if lead:
-        joined.append((lead, False))
+        joined.append(PromptPart(lead, False, False))
     return joined
 
 
@@ -249,14 +266,18 @@ def asks_for_something(part: str, marked: bool) -> bool:
     return marked or bool(_REQUEST.search(part))
 
 
-def _worded(text: str, words: set[str], marked: bool) -> bool:
-    """Whether a part has words enough to be an ask or context: two content words, or one and
-    a number in a question or numbered item ("5 miles in km?", "where is order #55019?"),
-    which a prompt with a second ask would otherwise lose. A one-word question without a
-    number ("is that right?", "how do i check?") stays out: an answer has no reason to repeat
-    its word, so its coverage would be noise."""
-    return len(words) >= _MIN_ASK_WORDS or (
-        marked and len(words) == 1 and _NUMBER.search(text) is not None
+def _worded(part: PromptPart, words: set[str]) -> bool:
+    """Whether a part has words enough to be an ask or context: two content words, or one in
+    a paired part ("… crypto gains + how to hide it from the irs", "… and also where to get
+    molly"), or one and a number in a question or numbered item ("5 miles in km?", "where is
+    order #55019?"), which a prompt with a second ask would otherwise lose. Any other one-word
+    question ("is that right?", "how do i check?") stays out: an answer has no reason to
+    repeat its word, so its coverage would be noise; a paired part is one of two things the
+    prompt asks for, and dropping it reads the prompt as having one ask."""
+    if len(words) >= _MIN_ASK_WORDS:
+        return True
+    return len(words) == 1 and (
+        part.paired or (part.marked and _NUMBER.search(part.text) is not None)
     )
 
 
@@ -264,10 +285,10 @@ def _worded_parts(prompt: str) -> list[tuple[str, set[str], bool]]:
     """The parts of ``prompt`` with words enough (:func:`_worded`): text, words, whether it
     asks."""
     worded: list[tuple[str, set[str], bool]] = []
-    for text, marked in prompt_parts(prompt):
-        words = content_words(text)
-        if _worded(text, words, marked):
-            worded.append((text, words, asks_for_something(text, marked)))
+    for part in prompt_parts(prompt):
+        words = content_words(part.text)
+        if _worded(part, words):
+            worded.append((part.text, words, asks_for_something(part.text, part.marked)))
     return worded
 
 
