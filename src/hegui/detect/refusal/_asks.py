@@ -239,16 +239,15 @@ def prompt_parts(prompt: str) -> list[PromptPart]:
     joined: list[PromptPart] = []
     lead = ""
     start = 0
-    opened = False  # whether the joint before the part marks it (a numbered item, a pairing)
+    numbered = False  # whether the joint before the part opens a numbered item
     paired_before = False  # whether the joint before the part pairs it
     for joint in [*_ASK_JOINT.finditer(prompt), None]:
         part = prompt[start : joint.start() if joint else len(prompt)]
         also = joint is not None and joint.group("also") is not None
         paired = paired_before or also
-        marked = opened or also or bool(joint and _QUESTION_MARK.search(joint.group()))
+        marked = numbered or paired or bool(joint and _QUESTION_MARK.search(joint.group()))
         if joint:
-            start, opened = joint.end(), also or joint.group("numbered") is not None
-            paired_before = also
+            start, numbered, paired_before = joint.end(), joint.group("numbered") is not None, also
         if part.rstrip().endswith(":"):
             lead += part
         elif part:
