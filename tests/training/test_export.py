@@ -74,17 +74,17 @@ def test_a_weights_file_that_names_a_network_it_lacks_is_rejected(
         RefusalJudge(weights=tmp_path)
 
 
-def test_weights_trained_with_other_ngram_heads_are_rejected(
+def test_weights_trained_with_another_ask_harm_model_are_rejected(
     exported: tuple[Design, np.ndarray, Path], tmp_path: Path
 ) -> None:
-    """The n-gram classifier scores the asks an answer leaves out; weights whose features came
-    from other heads would be scored with shifted features, so they must be retrained."""
+    """The ask-harm model scores the asks an answer leaves out; weights whose features came
+    from another one would be scored with shifted features, so they must be retrained."""
     _, _, folder = exported
     (tmp_path / "refusal.npz").write_bytes((folder / "refusal.npz").read_bytes())
     info = json.loads((folder / "refusal.json").read_text("utf-8"))
-    assert info["ask_harm"]["detector"] == "ngram"
-    info["ask_harm"]["heads_sha256"] = "0" * 16
+    assert info["ask_harm"]["model"] == "ask_harm"
+    info["ask_harm"]["sha256"] = "0" * 16
     (tmp_path / "refusal.json").write_text(json.dumps(info), "utf-8")
-    with pytest.raises(HeguiError, match="other n-gram classifier heads") as raised:
+    with pytest.raises(HeguiError, match="another ask-harm model") as raised:
         RefusalJudge(weights=tmp_path)
     assert "重新训练" in raised.value.zh

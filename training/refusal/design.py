@@ -32,7 +32,7 @@ from hegui.detect.refusal._features import (
     read_pair,
     scored_features,
 )
-from hegui.detect.refusal._harm import ngram_ask_harm
+from hegui.detect.refusal._harm import AskHarm, default_ask_harm
 from hegui.detect.refusal._judge import EMBED_CHARS, most_refusing
 from hegui.detect.refusal._sentences import sentence_features
 
@@ -76,14 +76,23 @@ def answer_windows(responses: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def build(
-    pairs: list[Pair], cues: CueSet, hash_bits: int, sentence_bits: int, cache: Path
+    pairs: list[Pair],
+    cues: CueSet,
+    hash_bits: int,
+    sentence_bits: int,
+    cache: Path,
+    harms: Sequence[AskHarm] | None = None,
 ) -> Design:
     """Featurise every pair and every own-voice sentence of every answer, and embed every
-    answer (``cache``: the embedding cache folder)."""
+    answer (``cache``: the embedding cache folder; ``harms``: per pair, the ask-harm model that
+    scores its left-out asks, by default the shipped one for all)."""
     layout = FeatureLayout(named_features(cues), hash_bits)
-    harm = ngram_ask_harm()
+    per_pair = harms if harms is not None else [default_ask_harm()] * len(pairs)
     reads = [read_pair(p.prompt, p.response) for p in pairs]
-    answers = _sparse([featurize(r, cues, layout, harm) for r in reads], layout.size)
+    answers = _sparse(
+        [featurize(r, cues, layout, h) for r, h in zip(reads, per_pair, strict=True)],
+        layout.size,
+    )
     rows: list[dict[int, float]] = []
     owner: list[int] = []
     texts: list[str] = []

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import ask_harm
 import numpy as np
 import numpy.typing as npt
 from crossval import (
@@ -53,6 +54,7 @@ from sklearn.neural_network import MLPClassifier
 
 from hegui.detect.classifier._embedding import DIM
 from hegui.detect.refusal._cues import default_cues
+from hegui.detect.refusal._harm import ASK_HARM_NAME
 from hegui.detect.refusal._judge import (
     CLASSES,
     EMBED_PARTS,
@@ -234,10 +236,13 @@ def shipped_weights_info() -> dict[str, Any]:
 
 
 def training_design(datasets: Path) -> Design:
-    """Every trainable pair featurised with the shipped cues, answers and sentences embedded
-    (cached in ``.cache/embeddings``)."""
+    """Every trainable pair featurised with the shipped cues, its left-out asks scored by an
+    ask-harm model fitted without its writer's group (:func:`ask_harm.cross_fitted`), answers and
+    sentences embedded (cached in ``.cache/embeddings``)."""
     pairs = read_all_sources(datasets)
-    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE)
+    folds = writer_folds([p.writer for p in pairs], ask_harm.GROUPS)
+    harms = ask_harm.cross_fitted(pairs, ask_harm.ask_examples(pairs), folds)
+    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE, harms)
 
 
 def number_pair(text: str) -> tuple[float, float]:
@@ -340,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     add_groups_option(parser)
     args = parser.parse_args(argv)
     c_grid = tuple(args.c or C_GRID)
+    ask_harm.main([])  # the shipped ask-harm model first: the weights record which one it was
     design = training_design(args.datasets)
     pairs = design.pairs
     folds = folds_of(parser, design, args.groups)
@@ -411,8 +417,23 @@ def _write_card(
         cv_table="| held-out writer | lang | n | refusal accuracy (95% Wilson) | kind accuracy |\n"
         "|---|---|---|---|---|\n" + "\n".join(rows),
         date=date.today().isoformat(),
+        ask_harm=_ask_harm_summary(),
     )
     (HERE / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def _ask_harm_summary() -> str:
+    """The shipped ask-harm model's data and held-out figures, for the card."""
+    info = json.loads((WEIGHTS_DIR / f"{ASK_HARM_NAME}.json").read_text("utf-8"))
+    examples, auc = info["examples"], info["held_out_auc"]
+    return (
+        f"{examples['harmful']:,} harmful and {examples['harmless']:,} harmless asks; scored "
+        "across writer groups, AUC "
+        + " / ".join(f"{auc[lang]['auc']:.3f} {lang} (n = {auc[lang]['asks']:,})" for lang in auc)
+        + ", against "
+        + " / ".join(f"{auc[lang]['detection_ngram_auc']:.3f}" for lang in auc)
+        + " for the detection classifier on the same asks"
+    )
 
 
 if __name__ == "__main__":

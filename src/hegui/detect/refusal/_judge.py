@@ -32,7 +32,7 @@ from hegui.detect.refusal._features import (
     named_features,
     read_pair,
 )
-from hegui.detect.refusal._harm import ask_harm_info, ngram_ask_harm
+from hegui.detect.refusal._harm import ask_harm_info, default_ask_harm
 from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
 from hegui.errors import HeguiError
@@ -199,9 +199,9 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         )
     if harm_info != ask_harm_info():
         raise HeguiError(
-            "refusal weights were trained with other n-gram classifier heads than the installed "
-            "ones (they score the asks an answer leaves out); retrain them",
-            "拒答判定模型权重训练时所用的 n-gram 分类器与当前安装的不同（它为回答遗漏的请求打分），"
+            "refusal weights were trained with another ask-harm model than the installed one "
+            "(it scores the asks an answer leaves out); retrain them",
+            "拒答判定模型权重训练时所用的请求危害评分模型与当前安装的不同（它为回答遗漏的请求打分），"
             "请重新训练",
             str(folder),
         )
@@ -224,7 +224,7 @@ class RefusalJudge:
         self.cues = load_cues(cues) if cues is not None else default_cues()
         folder = weights or Path(str(resources.files(__package__))) / "weights"
         self.model = load_model(folder, self.cues)
-        self.ask_harm = ngram_ask_harm()
+        self.ask_harm = default_ask_harm()
 
     def judge(self, prompt: str, response: str) -> RefusalResult:
         """Judge one (prompt, answer) pair."""
