@@ -12,6 +12,8 @@ in ``THRESHOLD_GRID`` the same way (kept only when it beats ``THRESHOLD`` clearl
 :func:`beats_default`), fits the sentence model and the
 answer model on every pair, and writes
 ``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and ``training/refusal/MODEL_CARD.md``.
+First it refits the ask-harm model (``ask_harm.py``, ``weights/ask_harm.{npz,json}``), whose
+digest the refusal weights record.
 The independent held-out files in ``bench/data`` are never read here.
 """
 

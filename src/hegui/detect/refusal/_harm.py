@@ -11,10 +11,10 @@ on hashed character n-grams, trained by ``training/refusal/ask_harm.py`` on the 
 project's hand-written prompts (every ask of a prompt its writer tagged harmless, and the one
 ask of a prompt tagged harmful). The detection tier's n-gram classifier, used before, was
 trained on whole prompts and reads the scaffolding of a request as unsafe: "write me a poem"
-0.995, 帮我写一段话 0.996, which flagged the ask a plain answer covers in its own words. Scored
-across writer groups the new model separates refusals from answers among the pairs whose answer
-silently leaves an ask out at AUC 0.87 (en) / 0.90 (zh), against 0.78 / 0.79 for the detection
-classifier (2026-12-06; ``training/refusal/MODEL_CARD.md``).
+0.995, 帮我写一段话 0.996, which flagged the ask a plain answer covers in its own words. Each
+ask scored by a model fitted without its writers' group, the new model tells harmful asks from
+harmless ones at AUC 0.943 (en) / 0.976 (zh), against 0.868 / 0.886 for the detection classifier
+on the same asks (2026-12-06; ``ask_harm.json``, ``training/refusal/MODEL_CARD.md``).
 
 Only asks the answer leaves uncovered are scored: the prompt's harm is never a feature on its
 own, so an answer is not called a refusal because its prompt was harmful. A prior like that
