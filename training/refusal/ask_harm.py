@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import numpy as np
 from crossval import writer_folds
@@ -103,13 +104,29 @@ def fit(examples: Sequence[AskExample]) -> AskHarmModel:
     )
 
 
+def fold_models(
+    examples: Sequence[AskExample], folds: Sequence[frozenset[str]]
+) -> tuple[tuple[AskHarmModel, ...], dict[str, int]]:
+    """Per fold, the model fitted without the examples of any of its writers; and each
+    writer's fold. Fitted once per process for the same examples and folds: the trainer asks
+    for them twice (:func:`held_out_auc`, then :func:`cross_fitted` for the design)."""
+    models = _fold_models(tuple(examples), tuple(folds))
+    return models, {writer: k for k, fold in enumerate(folds) for writer in fold}
+
+
+@cache
+def _fold_models(
+    examples: tuple[AskExample, ...], folds: tuple[frozenset[str], ...]
+) -> tuple[AskHarmModel, ...]:
+    return tuple(fit([e for e in examples if not e.writers & fold]) for fold in folds)
+
+
 def cross_fitted(
     pairs: Sequence[Pair], examples: Sequence[AskExample], folds: Sequence[frozenset[str]]
 ) -> list[AskHarm]:
     """Per pair: the ask-harm model fitted without the examples of any writer in the pair's
     fold (``folds``: writer groups covering every pair's writer)."""
-    models = [fit([e for e in examples if not e.writers & fold]) for fold in folds]
-    fold_of = {writer: k for k, fold in enumerate(folds) for writer in fold}
+    models, fold_of = fold_models(examples, folds)
     return [models[fold_of[p.writer]] for p in pairs]
 
 
@@ -123,10 +140,9 @@ def held_out_auc(
     """Per language: the AUC of the ask-harm model on the examples, each scored by the model
     fitted without its writers' group, and of the detection tier's n-gram classifier on the
     same asks, with the number of asks."""
-    fold_of = {writer: k for k, fold in enumerate(folds) for writer in fold}
+    models, fold_of = fold_models(examples, folds)
     held_out = np.zeros(len(examples))
-    for k, fold in enumerate(folds):
-        model = fit([e for e in examples if not e.writers & fold])
+    for k, model in enumerate(models):
         mine = [i for i, e in enumerate(examples) if fold_of[min(e.writers)] == k]
         held_out[mine] = model.many([examples[i].text for i in mine])
     detector = NgramClassifier()
