@@ -1,7 +1,7 @@
 """The refusal judge's ask-harm model (:mod:`hegui.detect.refusal._harm`): data, fit, and the
 scores the training design reads.
 
-    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ask_harm.py
+    OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ask_harm.py [--datasets PATH]
 
 The examples are the asks (:mod:`hegui.detect.refusal._asks`) of the hand-written prompts whose
 writer tagged the prompt's harm (``harm_benign`` / ``harm_harmful`` in ``pattern``): every ask
@@ -29,10 +29,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from crossval import writer_folds
-from readers import Pair, is_hand_written, read_all_sources
+from readers import DATASETS, Pair, is_hand_written, read_all_sources
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -159,11 +160,12 @@ def held_out_auc(
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+def fit_and_save(pairs: list[Pair]) -> None:
+    """Fit the model on the examples of ``pairs``, write it beside the refusal weights with its
+    held-out AUC, and print the figures (``train_refusal.py`` calls this with the pairs it
+    trains on, so both read the same sources once)."""
     from train_refusal import WEIGHTS_DIR  # the refusal trainer imports this module
 
-    pairs = read_all_sources()
     examples = ask_examples(pairs)
     counts = Counter(e.harmful for e in examples)
     auc = held_out_auc(examples, writer_folds([p.writer for p in pairs], GROUPS))
@@ -178,6 +180,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
     )
     print(f"ask-harm model: {counts[True]} harmful and {counts[False]} harmless asks; {auc}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS)
+    fit_and_save(read_all_sources(parser.parse_args(argv).datasets))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ from crossval import (
     writer_folds,
 )
 from design import Design, build
-from readers import DATASETS, ROOT, is_hand_written, read_all_sources
+from readers import DATASETS, ROOT, Pair, is_hand_written, read_all_sources
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
@@ -238,10 +238,14 @@ def shipped_weights_info() -> dict[str, Any]:
 
 
 def training_design(datasets: Path) -> Design:
-    """Every trainable pair featurised with the shipped cues, its left-out asks scored by an
-    ask-harm model fitted without its writer's group (:func:`ask_harm.cross_fitted`), answers and
+    """:func:`design_of` every trainable pair under ``datasets`` and in the repository."""
+    return design_of(read_all_sources(datasets))
+
+
+def design_of(pairs: list[Pair]) -> Design:
+    """``pairs`` featurised with the shipped cues, their left-out asks scored by an ask-harm
+    model fitted without their writer's group (:func:`ask_harm.cross_fitted`), answers and
     sentences embedded (cached in ``.cache/embeddings``)."""
-    pairs = read_all_sources(datasets)
     folds = writer_folds([p.writer for p in pairs], ask_harm.GROUPS)
     harms = ask_harm.cross_fitted(pairs, ask_harm.ask_examples(pairs), folds)
     return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE, harms)
@@ -347,9 +351,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     add_groups_option(parser)
     args = parser.parse_args(argv)
     c_grid = tuple(args.c or C_GRID)
-    ask_harm.main([])  # the shipped ask-harm model first: the weights record which one it was
-    design = training_design(args.datasets)
-    pairs = design.pairs
+    pairs = read_all_sources(args.datasets)
+    ask_harm.fit_and_save(pairs)  # the ask-harm model first: the weights record which one it was
+    design = design_of(pairs)
     folds = folds_of(parser, design, args.groups)
     cv = cross_validation_name(args.groups)
     scores = SentenceScores(design, SENTENCE_CACHE)
