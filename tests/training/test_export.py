@@ -29,6 +29,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Design, np.ndarr
     design = toy_design(tmp, ("alpha", "beta", "gamma", "delta"))
     answers, sentence = fit_final(design, SentenceScores(design), 8.0)
     assert answers.network is not None  # the shipped recipe averages in the network
+    assert answers.trees is not None  # and the trees
     sentence_probs = sentence.predict_proba(design.sentences)[:, 1]
     expected = answers.probabilities(answer_matrix(design, sentence_probs))
     folder = tmp / "weights"
@@ -42,6 +43,7 @@ def test_the_judge_with_the_network_scores_like_the_fitted_pair(
     design, expected, folder = exported
     judge = RefusalJudge(weights=folder)
     assert judge.model.network is not None
+    assert judge.model.trees is not None
     scores = [judge.judge(p.prompt, p.response).score for p in design.pairs]
     # float32 weights and a fresh e5 pass: equal to rounding
     np.testing.assert_allclose(scores, expected[:, 1] + expected[:, 2], atol=1e-4)
@@ -54,6 +56,19 @@ def test_network_arrays_of_the_wrong_shape_are_rejected(
     with np.load(folder / "refusal.npz") as arrays:
         changed = {name: arrays[name] for name in arrays.files}
     changed["network_output_bias"] = np.zeros(2, dtype=np.float32)
+    np.savez(tmp_path / "refusal.npz", **changed)
+    (tmp_path / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
+    with pytest.raises(HeguiError, match="do not match"):
+        RefusalJudge(weights=tmp_path)
+
+
+def test_trees_that_point_outside_their_nodes_are_rejected(
+    exported: tuple[Design, np.ndarray, Path], tmp_path: Path
+) -> None:
+    _, _, folder = exported
+    with np.load(folder / "refusal.npz") as arrays:
+        changed = {name: arrays[name] for name in arrays.files}
+    changed["trees_left"] = changed["trees_left"] + changed["trees_left"].size
     np.savez(tmp_path / "refusal.npz", **changed)
     (tmp_path / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
     with pytest.raises(HeguiError, match="do not match"):

@@ -30,6 +30,7 @@ from crossval import (
     HIDDEN_UNITS,
     NETWORK_ALPHA,
     SCALES,
+    TREES,
     SentenceScores,
     answer_matrix,
     fit_answers,
@@ -37,6 +38,7 @@ from crossval import (
     parallel_map,
     sentence_key,
     sentence_scores_per_fold,
+    tree_columns,
 )
 from design import Design
 from readers import ROOT
@@ -69,7 +71,8 @@ def out_of_fold(
     def fold(k: int) -> tuple[FloatArray, sparse.csr_matrix]:
         test = np.isin(scores.writers, list(folds[k]))
         x = answer_matrix(design, fold_scores[k])
-        return fit_answers(x[~test], y[~test], c).probabilities(x[test]), x[test]
+        columns = tree_columns(design, x.shape[1]) if TREES else None
+        return fit_answers(x[~test], y[~test], c, columns=columns).probabilities(x[test]), x[test]
 
     probs = np.zeros((len(design.pairs), len(CLASSES)))
     rows: list[sparse.csr_matrix] = []

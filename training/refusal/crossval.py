@@ -2,7 +2,8 @@
 
 Two stacked models: the sentence model, a logistic regression (sentences of full refusals and
 the declining sentence of each partial refusal against sentences that refuse nothing), and
-the answer model (a logistic regression averaged with a one-hidden-layer network), whose
+the answer model (a logistic regression averaged with a one-hidden-layer network and
+gradient-boosted trees over the named features and the embeddings), whose
 features read from sentence scores (``SCORED_FEATURES``) come from a sentence model that
 never saw that answer's writer.
 Holding out one writer at a time (train on every other writer's pairs, test on that
@@ -23,6 +24,7 @@ import numpy.typing as npt
 import sklearn
 from design import Design, refusing_sentence_embeddings, refusing_sentences, with_scored
 from scipy import sparse
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
@@ -62,7 +64,15 @@ STOPPING_FRACTION = 0.1
 MIN_STOPPING_ROWS = 10
 """The fewest rows that held-out share may hold; below it (a toy set) the network runs its
 full course."""
+TREES = True
+"""Whether the answer model averages in gradient-boosted trees (``TREE_*`` below) over the
+named features and the e5 columns (not the hashed n-grams: hundreds of thousands of sparse
+columns a tree splits on badly and slowly)."""
+TREE_ITERATIONS = 400
+TREE_LEARNING_RATE = 0.08
+TREE_LEAVES = 31
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -321,42 +331,75 @@ def sentence_key(design: Design) -> str:
 @dataclass(frozen=True)
 class AnswerModels:
     """The answer model: a logistic regression, and with ``network`` a one-hidden-layer
-    network fitted on the same matrix that it is averaged with."""
+    network fitted on the same matrix, with ``trees`` gradient-boosted trees fitted on its
+    ``tree_columns``, all averaged."""
 
     logistic: LogisticRegression
     network: MLPClassifier | None
+    trees: HistGradientBoostingClassifier | None = None
+    tree_columns: IntArray | None = None
 
-    def probabilities(self, x: object) -> FloatArray:
-        """Class probabilities (rows x 3, ``CLASSES`` order): the mean of both models'."""
-        fitted = [m for m in (self.logistic, self.network) if m is not None]
-        mean: FloatArray = np.mean([_class_probabilities(m, x) for m in fitted], axis=0)
+    def probabilities(self, x: sparse.csr_matrix) -> FloatArray:
+        """Class probabilities (rows x 3, ``CLASSES`` order): the mean of the models'."""
+        parts = [_class_probabilities(self.logistic, x)]
+        if self.network is not None:
+            parts.append(_class_probabilities(self.network, x))
+        if self.trees is not None:
+            parts.append(_class_probabilities(self.trees, x[:, self.tree_columns].toarray()))
+        mean: FloatArray = np.mean(parts, axis=0)
         return mean
 
 
-def _class_probabilities(model: LogisticRegression | MLPClassifier, x: object) -> FloatArray:
+def _class_probabilities(
+    model: LogisticRegression | MLPClassifier | HistGradientBoostingClassifier, x: object
+) -> FloatArray:
     full = np.zeros((x.shape[0], len(CLASSES)))  # type: ignore[attr-defined]
     full[:, model.classes_] = model.predict_proba(x)
     return full
 
 
+def tree_columns(design: Design, width: int) -> IntArray:
+    """The columns of an answer matrix ``width`` wide that the trees read: the named features,
+    then the e5 columns stacked after the hashed n-grams (the trees' input row, in the judge)."""
+    named = np.arange(len(design.layout.names))
+    return np.concatenate([named, np.arange(design.layout.size, width)]).astype(np.int64)
+
+
 def fit_answers(
-    x: object, y: npt.NDArray[np.int64], c: float, hidden: int = HIDDEN_UNITS
+    x: sparse.csr_matrix,
+    y: npt.NDArray[np.int64],
+    c: float,
+    hidden: int = HIDDEN_UNITS,
+    columns: IntArray | None = None,
 ) -> AnswerModels:
     """The answer model on ``x``: a class-balanced logistic regression of strength ``c``,
-    and with ``hidden`` > 0 a network of that many ReLU units (see ``HIDDEN_UNITS``), which
+    with ``hidden`` > 0 a network of that many ReLU units (see ``HIDDEN_UNITS``), which
     stops early on ``STOPPING_FRACTION`` of the rows unless they are too few to stop on (a
-    toy set)."""
+    toy set), and with ``columns`` (:func:`tree_columns`) class-balanced gradient-boosted
+    trees on those columns, stopping early the same way."""
     logistic = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
-    if not hidden:
-        return AnswerModels(logistic, None)
-    network = MLPClassifier(
-        hidden_layer_sizes=(hidden,),
-        alpha=NETWORK_ALPHA,
-        early_stopping=len(y) * STOPPING_FRACTION >= MIN_STOPPING_ROWS,
+    stops = len(y) * STOPPING_FRACTION >= MIN_STOPPING_ROWS
+    network = None
+    if hidden:
+        network = MLPClassifier(
+            hidden_layer_sizes=(hidden,),
+            alpha=NETWORK_ALPHA,
+            early_stopping=stops,
+            validation_fraction=STOPPING_FRACTION,
+            random_state=0,
+        ).fit(x, y)
+    if columns is None:
+        return AnswerModels(logistic, network)
+    trees = HistGradientBoostingClassifier(
+        max_iter=TREE_ITERATIONS,
+        learning_rate=TREE_LEARNING_RATE,
+        max_leaf_nodes=TREE_LEAVES,
+        class_weight="balanced",
+        early_stopping=stops,
         validation_fraction=STOPPING_FRACTION,
         random_state=0,
-    )
-    return AnswerModels(logistic, network.fit(x, y))
+    ).fit(x[:, columns].toarray(), y)
+    return AnswerModels(logistic, network, trees, columns)
 
 
 def labels(design: Design) -> npt.NDArray[np.int64]:
@@ -405,7 +448,10 @@ def leave_one_writer_out(
     def fold(k: int) -> list[FloatArray]:
         test = np.isin(scores.writers, list(parts[k]))
         x = answer_matrix(design, sentence_scores[k], scales)
-        return [fit_answers(x[~test], y[~test], c, hidden).probabilities(x[test]) for c in grid]
+        columns = tree_columns(design, x.shape[1]) if TREES else None
+        return [
+            fit_answers(x[~test], y[~test], c, hidden, columns).probabilities(x[test]) for c in grid
+        ]
 
     out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
     results = parallel_map(fold, list(range(len(parts))), workers)
@@ -452,6 +498,7 @@ def fit_final(
     cross_fitted = scores.out_of_fold(writer_folds(scores.writers), frozenset())
     embed_refusing_sentences(design, [cross_fitted], workers)
     x = answer_matrix(design, cross_fitted)
-    answers = fit_answers(x, labels(design), c)
+    columns = tree_columns(design, x.shape[1]) if TREES else None
+    answers = fit_answers(x, labels(design), c, columns=columns)
     sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
     return answers, sentence

@@ -51,6 +51,7 @@ from crossval import (
 )
 from design import Design, build
 from readers import DATASETS, ROOT, Pair, is_hand_written, read_all_sources
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
@@ -66,6 +67,7 @@ from hegui.detect.refusal._judge import (
 )
 from hegui.detect.refusal._layers import HiddenLayerNetwork
 from hegui.detect.refusal._sentences import SentenceModel
+from hegui.detect.refusal._trees import TreeEnsemble
 from hegui.stats import wilson
 
 HERE = Path(__file__).resolve().parent
@@ -206,6 +208,9 @@ def _to_model(
         sentences,
         _float32(weights[size:] * scale),
         _network(answers.network, size, scale) if answers.network is not None else None,
+        _trees(answers.trees, len(design.layout.names), scale[:, 0])
+        if answers.trees is not None
+        else None,
     )
 
 
@@ -221,6 +226,50 @@ def _network(network: MLPClassifier, size: int, scale: FloatArray) -> HiddenLaye
         _float32(network.intercepts_[0]),
         _float32(output_weights),
         _float32(output_bias),
+    )
+
+
+def _trees(
+    trees: HistGradientBoostingClassifier, named: int, embedding_scale: FloatArray
+) -> TreeEnsemble:
+    """The fitted trees as node arrays over the judge's tree input row (named features, then
+    the plain embedding): thresholds on e5 columns divided back by the scale the fit saw."""
+    if trees.n_trees_per_iteration_ != len(CLASSES):
+        raise ValueError("the trees were fitted on fewer classes than the judge scores")
+    column_scale = np.concatenate([np.ones(named), embedding_scale])
+    parts: dict[str, list[npt.NDArray[Any]]] = {
+        k: [] for k in ("feature", "threshold", "left", "right", "value")
+    }
+    roots, tree_class = [], []
+    offset = 0
+    for iteration in trees._predictors:
+        for k, predictor in enumerate(iteration):
+            nodes = predictor.nodes
+            leaf = nodes["is_leaf"].astype(bool)
+            index = np.arange(len(nodes)) + offset
+            feature = np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64)
+            parts["feature"].append(feature)
+            parts["threshold"].append(
+                np.where(leaf, np.inf, nodes["num_threshold"] / column_scale[feature])
+            )
+            parts["left"].append(np.where(leaf, index, nodes["left"].astype(np.int64) + offset))
+            parts["right"].append(np.where(leaf, index, nodes["right"].astype(np.int64) + offset))
+            parts["value"].append(np.where(leaf, nodes["value"], 0.0))
+            roots.append(offset)
+            tree_class.append(int(trees.classes_[k]))
+            offset += len(nodes)
+    baseline = np.zeros(len(CLASSES))
+    baseline[trees.classes_] = trees._baseline_prediction.ravel()
+    joined = {k: np.concatenate(v) for k, v in parts.items()}
+    return TreeEnsemble(
+        joined["feature"],
+        joined["threshold"],
+        joined["left"],
+        joined["right"],
+        joined["value"],
+        np.array(roots, dtype=np.int64),
+        np.array(tree_class, dtype=np.int64),
+        baseline,
     )
 
 

@@ -35,6 +35,7 @@ from hegui.detect.refusal._features import (
 from hegui.detect.refusal._harm import ask_harm_info, default_ask_harm
 from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
+from hegui.detect.refusal._trees import TreeEnsemble
 from hegui.errors import HeguiError
 
 RefusalKind = Literal["full", "partial", "none"]
@@ -85,8 +86,9 @@ class RefusalResult:
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
     """A multinomial logistic model over the refusal features (classes ``CLASSES``), with
-    or without a one-hidden-layer network over the same inputs that it is averaged with, and
-    the sentence model whose scores feed their sentence summary features."""
+    or without a one-hidden-layer network over the same inputs and gradient-boosted trees over
+    the named features and the embedding, all averaged, and the sentence model whose scores
+    feed their sentence summary features."""
 
     weights: npt.NDArray[np.float64]  # (n_features, 3)
     bias: npt.NDArray[np.float64]  # (3,)
@@ -95,21 +97,34 @@ class RefusalModel:
     sentence: SentenceModel
     embedding_weights: npt.NDArray[np.float64] | None = None  # (3 * 384, 3), or no e5
     network: HiddenLayerNetwork | None = None
+    trees: TreeEnsemble | None = None
 
     def probabilities(
         self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None = None
     ) -> npt.NDArray[np.float64]:
         """Class probabilities in ``CLASSES`` order (``embedding``: :func:`answer_embedding`,
-        required when the model has ``embedding_weights``); with a ``network``, the mean of
-        its probabilities and the logistic model's."""
+        required when the model has ``embedding_weights``): the mean of the logistic model's
+        and, where the model has them, the network's and the trees'."""
         logits = affine(features, embedding, self.weights, self.embedding_weights, self.bias)
-        logistic = softmax(logits)
-        if self.network is None:
-            return logistic
-        result: npt.NDArray[np.float64] = (
-            logistic + self.network.probabilities(features, embedding)
-        ) / 2
+        parts = [softmax(logits)]
+        if self.network is not None:
+            parts.append(self.network.probabilities(features, embedding))
+        if self.trees is not None:
+            parts.append(self.trees.probabilities(self.tree_inputs(features, embedding)))
+        result: npt.NDArray[np.float64] = np.mean(parts, axis=0)
         return result
+
+    def tree_inputs(
+        self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None
+    ) -> npt.NDArray[np.float64]:
+        """The trees' input row: the named features, then the embedding (if any)."""
+        named = np.zeros(len(self.layout.names))
+        for index, value in features.items():
+            if index < named.size:
+                named[index] = value
+        if embedding is None:
+            return named
+        return np.concatenate([named, embedding.astype(np.float64)])
 
 
 def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> None:
@@ -125,6 +140,8 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         arrays["embedding_weights"] = model.embedding_weights
     if model.network is not None:
         arrays |= model.network.arrays()
+    if model.trees is not None:
+        arrays |= model.trees.arrays()
     np.savez_compressed(folder / f"{WEIGHTS_NAME}.npz", **arrays)
     info = {
         "classes": list(CLASSES),
@@ -137,6 +154,11 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         "network": (
             {"hidden_units": int(model.network.hidden_bias.size), "activation": "relu"}
             if model.network is not None
+            else None
+        ),
+        "trees": (
+            {"trees": int(model.trees.roots.size), "nodes": int(model.trees.feature.size)}
+            if model.trees is not None
             else None
         ),
         **meta,
@@ -163,6 +185,7 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
             network = (
                 HiddenLayerNetwork.from_arrays(arrays) if info.get("network") is not None else None
             )
+            trees = TreeEnsemble.from_arrays(arrays) if info.get("trees") is not None else None
         sentence_bits = int(info["sentence_hash_bits"])
         embedding_info = info.get("embedding")
         harm_info = info.get("ask_harm")
@@ -191,6 +214,13 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
                 len(CLASSES),
             )
         )
+        or (
+            trees is not None
+            and not trees.fits(
+                len(layout.names) + (0 if embedding_weights is None else len(EMBED_PARTS) * DIM),
+                len(CLASSES),
+            )
+        )
     ):
         raise HeguiError(
             "refusal weights do not match the cue file; retrain them",
@@ -207,7 +237,7 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         )
     sentence = SentenceModel(sentence_weights, sentence_bias, sentence_bits)
     return RefusalModel(
-        weights, bias, layout, float(info["threshold"]), sentence, embedding_weights, network
+        weights, bias, layout, float(info["threshold"]), sentence, embedding_weights, network, trees
     )
 
 
