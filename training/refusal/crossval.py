@@ -66,8 +66,10 @@ MIN_STOPPING_ROWS = 10
 full course."""
 TREES = True
 """Whether the answer model averages in gradient-boosted trees (``TREE_*`` below) over the
-named features and the e5 columns (not the hashed n-grams: hundreds of thousands of sparse
-columns a tree splits on badly and slowly)."""
+named features and the e5 columns (not the hashed n-grams: 16,384 sparse columns, each rare,
+that trees split on badly and slowly). Six-group cross-validation, 2026-12-07 (hand-written
+pooled, n = 10,124 / 11,418, same folds and sentence scores): 0.935 / 0.946 without, 0.939 /
+0.950 with; the trees alone 0.929 / 0.946."""
 TREE_ITERATIONS = 400
 TREE_LEARNING_RATE = 0.08
 TREE_LEAVES = 31

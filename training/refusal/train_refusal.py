@@ -233,7 +233,9 @@ def _trees(
     trees: HistGradientBoostingClassifier, named: int, embedding_scale: FloatArray
 ) -> TreeEnsemble:
     """The fitted trees as node arrays over the judge's tree input row (named features, then
-    the plain embedding): thresholds on e5 columns divided back by the scale the fit saw."""
+    the plain embedding): thresholds on e5 columns divided back by the scale the fit saw.
+    Reads scikit-learn's private ``_predictors`` and ``_baseline_prediction`` (its version is
+    pinned; ``tests/training/test_export.py`` checks the judge scores like the fit)."""
     if trees.n_trees_per_iteration_ != len(CLASSES):
         raise ValueError("the trees were fitted on fewer classes than the judge scores")
     column_scale = np.concatenate([np.ones(named), embedding_scale])
