@@ -27,6 +27,7 @@ from scipy import sparse
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
 from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
@@ -83,8 +84,12 @@ _TASK: Callable[[Any], Any] | None = None
 
 
 def _run_task(item: Any) -> Any:
+    """Run the inherited task in a forked worker with OpenMP held to one thread: GNU OpenMP
+    does not survive a fork once the parent has run a parallel region (the trees' fit, an e5
+    pass), and a child that starts a team of threads waits forever on the parent's."""
     assert _TASK is not None
-    return _TASK(item)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _TASK(item)
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
