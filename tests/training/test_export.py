@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,30 +50,35 @@ def test_the_judge_with_the_network_scores_like_the_fitted_pair(
     np.testing.assert_allclose(scores, expected[:, 1] + expected[:, 2], atol=1e-4)
 
 
-def test_network_arrays_of_the_wrong_shape_are_rejected(
-    exported: tuple[Design, np.ndarray, Path], tmp_path: Path
-) -> None:
-    _, _, folder = exported
+def _with_array_changed(
+    folder: Path, to: Path, name: str, change: Callable[[np.ndarray], np.ndarray]
+) -> Path:
+    """A copy of the weights in ``folder`` written to ``to``, array ``name`` replaced by
+    ``change`` of it."""
     with np.load(folder / "refusal.npz") as arrays:
-        changed = {name: arrays[name] for name in arrays.files}
-    changed["network_output_bias"] = np.zeros(2, dtype=np.float32)
-    np.savez(tmp_path / "refusal.npz", **changed)
-    (tmp_path / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
-    with pytest.raises(HeguiError, match="do not match"):
-        RefusalJudge(weights=tmp_path)
+        changed = {key: arrays[key] for key in arrays.files}
+    changed[name] = change(changed[name])
+    np.savez(to / "refusal.npz", **changed)
+    (to / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
+    return to
 
 
-def test_trees_that_point_outside_their_nodes_are_rejected(
-    exported: tuple[Design, np.ndarray, Path], tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("network_output_bias", lambda _: np.zeros(2, dtype=np.float32)),  # wrong shape
+        ("trees_left", lambda left: left + left.size),  # children outside the nodes
+    ],
+)
+def test_malformed_network_or_tree_arrays_are_rejected(
+    exported: tuple[Design, np.ndarray, Path],
+    tmp_path: Path,
+    name: str,
+    change: Callable[[np.ndarray], np.ndarray],
 ) -> None:
     _, _, folder = exported
-    with np.load(folder / "refusal.npz") as arrays:
-        changed = {name: arrays[name] for name in arrays.files}
-    changed["trees_left"] = changed["trees_left"] + changed["trees_left"].size
-    np.savez(tmp_path / "refusal.npz", **changed)
-    (tmp_path / "refusal.json").write_text((folder / "refusal.json").read_text("utf-8"), "utf-8")
     with pytest.raises(HeguiError, match="do not match"):
-        RefusalJudge(weights=tmp_path)
+        RefusalJudge(weights=_with_array_changed(folder, tmp_path, name, change))
 
 
 def test_a_weights_file_that_names_a_network_it_lacks_is_rejected(
