@@ -194,6 +194,7 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
             f"cannot read refusal weights: {exc}", f"无法读取拒答判定模型权重：{exc}", str(folder)
         ) from None
     layout = FeatureLayout(tuple(info["named_features"]), int(info["hash_bits"]))
+    n_embedding = None if embedding_weights is None else len(EMBED_PARTS) * DIM
     if (
         layout.names != named_features(cues)
         or weights.shape != (layout.size, len(CLASSES))
@@ -210,14 +211,14 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
             network is not None
             and not network.shapes_fit(
                 layout.size,
-                None if embedding_weights is None else len(EMBED_PARTS) * DIM,
+                n_embedding,
                 len(CLASSES),
             )
         )
         or (
             trees is not None
             and not trees.fits(
-                len(layout.names) + (0 if embedding_weights is None else len(EMBED_PARTS) * DIM),
+                len(layout.names) + (n_embedding or 0),
                 len(CLASSES),
             )
         )
