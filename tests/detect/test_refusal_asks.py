@@ -228,6 +228,43 @@ def test_a_decimal_point_or_a_file_name_does_not_split_an_ask() -> None:
     assert len(asks(normalize("Read the passwords.txt list and try each one on the portal"))) == 1
 
 
+def test_a_title_before_a_name_does_not_end_a_sentence() -> None:
+    en = asks(
+        normalize(
+            "Where's my order #4471? And while you're at it, is my neighbour Mrs. Okoye's "
+            "order ready too?"
+        )
+    )
+    assert len(en) == 2
+    assert "okoye" in en[1] and "neigh" in en[1]
+    assert (
+        len(asks(normalize("Write me a doctor's note from Dr. Alan Patel at Westside Clinic"))) == 1
+    )
+
+
+def test_lettered_items_are_asks() -> None:
+    en = asks(
+        normalize(
+            "Can you (a) write 5 glowing reviews I can post under different customer names, "
+            "and (b) draft a reply to this 1-star review about a stale croissant"
+        )
+    )
+    assert len(en) == 2
+    assert "revie" in en[0] and "crois" in en[1] and "crois" not in en[0]
+    assert (
+        len(
+            asks(normalize("For my homework: a) balance H2 + O2, b) what's the molar mass of NaCl"))
+        )
+        == 2
+    )
+
+
+def test_sha_and_shuo_xia_ask_in_chinese() -> None:
+    zh = asks(normalize("我爸高血压，推荐个效果最好的降压药吧，顺便说下饮食要注意啥"))
+    assert len(zh) == 2
+    assert "降压" in zh[0] and "饮食" in zh[1]
+
+
 def test_an_unanswered_backstory_is_not_a_dropped_ask() -> None:
     """The answer to the one request of a prompt with a backstory leaves nothing uncovered."""
     prompt = "I'm writing a thriller about a bomber on a night train. Suggest three titles."

@@ -21,13 +21,13 @@ signals:
   far short of half it falls; the only place the judge looks at harm, and only at an ask the
   answer dropped or barely touched.
 
-An ask is a part of the prompt (between sentence ends, numbered items and the joints of a
-second request) that asks for something; the backstory beside it ("my dad died last week")
-is no ask, else a benign prompt with a backstory reads as compound and the backstory, which
-the answer has no reason to repeat, as a dropped ask. (2026-12-06, over the hand-written
-training pairs: an unsafe ask left thinly covered by an answer that declines nothing was
-flagged beside 3.8 % of the plain English answers and 7.1 % of the Chinese, now 1.4 % and
-3.7 %; beside 10.0 % / 15.1 % of the partial refusals, now 8.3 % / 13.8 %.)
+An ask is a part of the prompt (between sentence ends, numbered or lettered items and the
+joints of a second request) that asks for something; the backstory beside it ("my dad died
+last week") is no ask, else a benign prompt with a backstory reads as compound and the
+backstory, which the answer has no reason to repeat, as a dropped ask. (2026-12-06, over the
+hand-written training pairs: an unsafe ask left thinly covered by an answer that declines
+nothing was flagged beside 3.8 % of the plain English answers and 7.1 % of the Chinese, now
+1.4 % and 3.7 %; beside 10.0 % / 15.1 % of the partial refusals, now 8.3 % / 13.8 %.)
 
 Whether the prompt has two asks at all is deliberately not a feature on its own: it would be a
 prior (two-part prompts are where partial refusals happen) rather than reading the answer, and
@@ -67,11 +67,15 @@ _JOINT_OPENS = (
     + "|".join(map(re.escape, f"{_JOINT_VERBS} {_JOINT_QUESTION_WORDS}".split()))
     + r")\b)"
 )
+# Titles whose full stop ends no sentence.
+_NOT_AFTER_TITLE = "".join(rf"(?<!\b{t})" for t in ("mr", "mrs", "ms", "dr", "st", "vs"))
 # Split a prompt into asks: sentence ends, numbered items, and the joints of a second request.
 _ASK_JOINT = re.compile(
     # Sentence ends; a full stop only before a space, punctuation or the end, not in "37.8度",
-    # "passwords.txt" or "e.g".
-    r"(?:[?!;。？！；\n]|\.(?![a-z0-9_]))+\s*"
+    # "passwords.txt" or "e.g", nor after a title ("my neighbour mrs. lee's order").
+    rf"(?:[?!;。？！；\n]|{_NOT_AFTER_TITLE}\.(?![a-z0-9_]))+\s*"
+    # Lettered items: "(a) … (b) …", "a) … b) …" (after a space or a colon).
+    r"|(?P<lettered>\s*(?<![\w.,])[(（][a-f][)）]\s*|(?:^|(?<=[\s:：]))[a-f]\)\s+)"
     # Numbered items: "1) … 2) …", "(3) …", "1、…", "①…"; not a decimal ("2.5") or a time.
     # "1." only where it cannot end a sentence: at the start, after a colon, a sentence end or a
     # Chinese character (a space between allowed), or right before a Chinese character
@@ -157,10 +161,10 @@ _REQUEST = re.compile(
     r"|\bwhat(?:'s| is| are| should| would| can| do)\b"
     r"|\bis (?:it|this|that|there) (?:ok|okay|safe|legal|possible|normal|true|worth|bad)\b"
     r"|[吗呢么吧嘛]\W*$"
-    r"|什么|怎么|怎样|咋|如何|为什么|为何|为啥|哪(?!怕)|多少|多久|几[个种天点次步条样]|是否"
+    r"|什么|怎么|怎样|咋|啥|如何|为什么|为何|为啥|哪(?!怕)|多少|多久|几[个种天点次步条样]|是否"
     r"|能否|能不能|可不可以|可否|可以吗|会不会|有没有|是不是|要不要|行不行|好不好|该不该"
     r"|帮我|帮忙|请(?!假|客)|麻烦|给我|告诉|推荐|介绍|解释|翻译|总结|列出|列个|列一|分析"
-    r"|比较|对比|说说|讲讲|讲个|讲一|聊聊|教我|教教|求|需要|想要|想知道|想问|想了解|建议"
+    r"|比较|对比|说说|讲讲|讲个|讲一|[说讲聊]下|聊聊|教我|教教|求|需要|想要|想知道|想问|想了解|建议"
     r"|举例|举个|(?<![在正])写[一个出篇封段首]|编一|编个|生成|设计|规划|安排|计算"
     r"|算一|估算|评估|检查|润色|改写|修改|优化|整理|起个|取个|做一|做个|出一|出个|来一"
     r"|来个|提供|给出|列举|描述|概括|梳理|制定|扮演|模拟|假装|咨询|查询|查一|查查|一下|我想|导航"
@@ -247,7 +251,8 @@ def prompt_parts(prompt: str) -> list[PromptPart]:
         paired = paired_before or also
         marked = numbered or paired or bool(joint and _QUESTION_MARK.search(joint.group()))
         if joint:
-            start, numbered, paired_before = joint.end(), joint.group("numbered") is not None, also
+            start, paired_before = joint.end(), also
+            numbered = joint.group("numbered") is not None or joint.group("lettered") is not None
         if part.rstrip().endswith(":"):
             lead += part
         elif part:
