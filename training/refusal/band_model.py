@@ -30,7 +30,6 @@ from crossval import (
     HIDDEN_UNITS,
     NETWORK_ALPHA,
     SCALES,
-    TREES,
     SentenceScores,
     answer_matrix,
     fit_answers,
@@ -71,7 +70,7 @@ def out_of_fold(
     def fold(k: int) -> tuple[FloatArray, sparse.csr_matrix]:
         test = np.isin(scores.writers, list(folds[k]))
         x = answer_matrix(design, fold_scores[k])
-        columns = tree_columns(design, x.shape[1]) if TREES else None
+        columns = tree_columns(design, x.shape[1])
         return fit_answers(x[~test], y[~test], c, columns=columns).probabilities(x[test]), x[test]
 
     probs = np.zeros((len(design.pairs), len(CLASSES)))

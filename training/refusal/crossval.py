@@ -365,9 +365,12 @@ def _class_probabilities(
     return full
 
 
-def tree_columns(design: Design, width: int) -> IntArray:
+def tree_columns(design: Design, width: int) -> IntArray | None:
     """The columns of an answer matrix ``width`` wide that the trees read: the named features,
-    then the e5 columns stacked after the hashed n-grams (the trees' input row, in the judge)."""
+    then the e5 columns stacked after the hashed n-grams (the trees' input row, in the judge);
+    ``None`` when the answer model has no trees (``TREES``)."""
+    if not TREES:
+        return None
     named = np.arange(len(design.layout.names))
     return np.concatenate([named, np.arange(design.layout.size, width)]).astype(np.int64)
 
@@ -455,7 +458,7 @@ def leave_one_writer_out(
     def fold(k: int) -> list[FloatArray]:
         test = np.isin(scores.writers, list(parts[k]))
         x = answer_matrix(design, sentence_scores[k], scales)
-        columns = tree_columns(design, x.shape[1]) if TREES else None
+        columns = tree_columns(design, x.shape[1])
         return [
             fit_answers(x[~test], y[~test], c, hidden, columns).probabilities(x[test]) for c in grid
         ]
@@ -505,7 +508,7 @@ def fit_final(
     cross_fitted = scores.out_of_fold(writer_folds(scores.writers), frozenset())
     embed_refusing_sentences(design, [cross_fitted], workers)
     x = answer_matrix(design, cross_fitted)
-    columns = tree_columns(design, x.shape[1]) if TREES else None
+    columns = tree_columns(design, x.shape[1])
     answers = fit_answers(x, labels(design), c, columns=columns)
     sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
     return answers, sentence
