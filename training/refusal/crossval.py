@@ -483,11 +483,17 @@ def sentence_scores_per_fold(
     model they need is fitted first (each pair of folds once, shared by both), and when
     ``scales`` stacks the most refusing sentence's embedding, those sentences are embedded up
     front (see :func:`embed_refusing_sentences`)."""
-    scores.prefetch(folds + [a | b for i, a in enumerate(folds) for b in folds[i + 1 :]], workers)
+    scores.prefetch(fold_left_outs(folds), workers)
     per_fold = [_fold_sentence_scores(scores, folds, fold) for fold in folds]
     if scales[1]:
         embed_refusing_sentences(design, per_fold, workers)
     return per_fold
+
+
+def fold_left_outs(folds: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """The writer sets a cross-validation over ``folds`` fits a sentence model without: each
+    fold, and each pair of folds (a fold's training pairs are scored by a model without both)."""
+    return [*folds, *(a | b for i, a in enumerate(folds) for b in folds[i + 1 :])]
 
 
 def _fold_sentence_scores(

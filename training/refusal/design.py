@@ -21,7 +21,7 @@ import numpy.typing as npt
 from readers import Pair
 from scipy import sparse
 
-from hegui.detect.classifier._embedding import embed_cached
+from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._asks import AskLink
 from hegui.detect.refusal._cues import CueSet
 from hegui.detect.refusal._features import (
@@ -82,10 +82,12 @@ def build(
     sentence_bits: int,
     cache: Path,
     harms: Sequence[AskHarm] | None = None,
+    embed: bool = True,
 ) -> Design:
     """Featurise every pair and every own-voice sentence of every answer, and embed every
     answer (``cache``: the embedding cache folder; ``harms``: per pair, the ask-harm model that
-    scores its left-out asks, by default the shipped one for all)."""
+    scores its left-out asks, by default the shipped one for all; ``embed=False`` leaves the
+    answer embeddings zero, for work that reads only the sentences, which never read them)."""
     layout = FeatureLayout(named_features(cues), hash_bits)
     per_pair = harms if harms is not None else [default_ask_harm()] * len(pairs)
     reads = [read_pair(p.prompt, p.response) for p in pairs]
@@ -103,7 +105,10 @@ def build(
             texts.append(sentence)
     width = len(cues.names) + (1 << sentence_bits)
     firsts, lasts = answer_windows([p.response for p in pairs])
-    embeddings = np.hstack([embed_cached(firsts, cache), embed_cached(lasts, cache)])
+    if embed:
+        embeddings = np.hstack([embed_cached(firsts, cache), embed_cached(lasts, cache)])
+    else:
+        embeddings = np.zeros((len(pairs), 2 * DIM), dtype=np.float32)
     return Design(
         pairs,
         layout,

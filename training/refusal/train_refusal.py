@@ -288,18 +288,19 @@ def shipped_weights_info() -> dict[str, Any]:
     return info
 
 
-def training_design(datasets: Path) -> Design:
+def training_design(datasets: Path, embed: bool = True) -> Design:
     """:func:`design_of` every trainable pair under ``datasets`` and in the repository."""
-    return design_of(read_all_sources(datasets))
+    return design_of(read_all_sources(datasets), embed)
 
 
-def design_of(pairs: list[Pair]) -> Design:
+def design_of(pairs: list[Pair], embed: bool = True) -> Design:
     """``pairs`` featurised with the shipped cues, their left-out asks scored by an ask-harm
     model fitted without their writer's group (:func:`ask_harm.cross_fitted`), answers and
-    sentences embedded (cached in ``.cache/embeddings``)."""
+    sentences embedded (cached in ``.cache/embeddings``; not with ``embed=False``, see
+    :func:`design.build`)."""
     folds = writer_folds([p.writer for p in pairs], ask_harm.GROUPS)
     harms = ask_harm.cross_fitted(pairs, ask_harm.ask_examples(pairs), folds)
-    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE, harms)
+    return build(pairs, default_cues(), HASH_BITS, SENTENCE_BITS, EMBEDDING_CACHE, harms, embed)
 
 
 def number_pair(text: str) -> tuple[float, float]:

@@ -1,0 +1,45 @@
+"""Sentence models fitted ahead by warm_sentences.py are the ones the training run reads."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
+
+import crossval
+from crossval import SentenceScores, sentence_key, sentence_scores_per_fold, writer_folds
+from design import build
+from warm_sentences import left_outs
+
+from hegui.detect.refusal._cues import default_cues
+from support.refusal_pairs import toy_design
+
+WRITERS = ("alpha", "beta", "gamma", "delta")
+
+
+def test_warmed_models_serve_the_cross_validation_and_the_final_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    design = toy_design(tmp_path, WRITERS)
+    folds = writer_folds(design.writers, 3)  # one fold holds two writers
+    cache = tmp_path / "sentences"
+    SentenceScores(design, cache).prefetch(left_outs(folds, list(design.writers)), 1)
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("a sentence model the warm-up left out was fitted")
+
+    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+    scores = SentenceScores(design, cache)
+    sentence_scores_per_fold(design, scores, folds, (0.0, 0.0), 1)
+    scores.out_of_fold(writer_folds(design.writers), frozenset())
+
+
+def test_a_design_built_without_embeddings_shares_the_sentence_cache(tmp_path: Path) -> None:
+    design = toy_design(tmp_path, WRITERS)
+    bare = build(design.pairs, default_cues(), 8, 8, tmp_path / "embeddings", embed=False)
+    assert sentence_key(bare) == sentence_key(design)
+    assert not bare.embeddings.any()
+    assert bare.embeddings.shape == design.embeddings.shape
