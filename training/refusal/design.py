@@ -104,8 +104,8 @@ def build(
             owner.append(i)
             texts.append(sentence)
     width = len(cues.names) + (1 << sentence_bits)
-    firsts, lasts = answer_windows([p.response for p in pairs])
     if embed:
+        firsts, lasts = answer_windows([p.response for p in pairs])
         embeddings = np.hstack([embed_cached(firsts, cache), embed_cached(lasts, cache)])
     else:
         embeddings = np.zeros((len(pairs), 2 * DIM), dtype=np.float32)
