@@ -10,7 +10,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
 
 import crossval
-from crossval import SentenceScores, sentence_key, sentence_scores_per_fold, writer_folds
+from crossval import (
+    SentenceScores,
+    final_left_outs,
+    sentence_key,
+    sentence_scores_per_fold,
+    writer_folds,
+)
 from design import build
 from warm_sentences import left_outs
 
@@ -34,7 +40,7 @@ def test_warmed_models_serve_the_cross_validation_and_the_final_fit(
     monkeypatch.setattr(crossval, "fit_sentences", no_fit)
     scores = SentenceScores(design, cache)
     sentence_scores_per_fold(design, scores, folds, (0.0, 0.0), 1)
-    scores.out_of_fold(writer_folds(design.writers), frozenset())
+    scores.out_of_fold(final_left_outs(design.writers), frozenset())
 
 
 def test_a_design_built_without_embeddings_shares_the_sentence_cache(tmp_path: Path) -> None:

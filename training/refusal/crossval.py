@@ -496,6 +496,12 @@ def fold_left_outs(folds: Sequence[frozenset[str]]) -> list[frozenset[str]]:
     return [*folds, *(a | b for i, a in enumerate(folds) for b in folds[i + 1 :])]
 
 
+def final_left_outs(writers: Sequence[str]) -> list[frozenset[str]]:
+    """The writer sets the final fit (:func:`fit_final`) fits a sentence model without: each
+    writer on its own, for the cross-fitted sentence scores its answer model trains on."""
+    return writer_folds(writers)
+
+
 def _fold_sentence_scores(
     scores: SentenceScores, folds: list[frozenset[str]], fold: frozenset[str]
 ) -> FloatArray:
@@ -511,7 +517,7 @@ def fit_final(
 ) -> tuple[AnswerModels, LogisticRegression]:
     """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
     writer (``workers``: processes for embedding their most refusing sentences)."""
-    cross_fitted = scores.out_of_fold(writer_folds(scores.writers), frozenset())
+    cross_fitted = scores.out_of_fold(final_left_outs(scores.writers), frozenset())
     embed_refusing_sentences(design, [cross_fitted], workers)
     x = answer_matrix(design, cross_fitted)
     columns = tree_columns(design, x.shape[1])

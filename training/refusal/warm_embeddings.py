@@ -8,7 +8,8 @@ windows itself, but in one process; on a new machine, where ``.cache`` is empty,
 longest step of a retraining. This spreads the windows over ``--workers`` processes (default
 one per core) so that the training run then finds them all in ``.cache/embeddings``. 37 to
 45 min for 22,600-23,700 windows on two cores (AMD EPYC, four runs on 2026-12-04); 71 min for
-26,283 (2026-12-05, nothing else running). Only training
+26,283 (2026-12-05, nothing else running); 79 min for 34,498 (2026-12-07, beside
+``warm_sentences.py --workers 1``). Only training
 pairs are read; the held-out sets in ``bench/data`` are embedded by their benchmark.
 """
 

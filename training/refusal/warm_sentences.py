@@ -9,7 +9,8 @@ writer (the final fit's cross-fitted sentence scores). On a new machine, where `
 empty, that is about an hour on two cores, as long as ``warm_embeddings.py``; the sentence
 models never read the answer embeddings, so the two can run side by side, first thing, and
 the training run then finds both caches full (2026-12-07: 83 models for 62 writers, about 60
-min on two cores beside the embeddings). The models are cached under a digest of everything
+min on two cores beside the embeddings; the next session, 4,705 s with ``--workers 1`` beside
+``warm_embeddings.py``'s two). The models are cached under a digest of everything
 they read (:func:`crossval.sentence_key`): new data refits them, a change to the answer
 features alone does not.
 """
@@ -21,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from crossval import SentenceScores, fold_left_outs, writer_folds
+from crossval import SentenceScores, final_left_outs, fold_left_outs
 from readers import DATASETS
 from train_refusal import SENTENCE_CACHE, add_workers_option, folds_of, training_design
 
@@ -32,7 +33,7 @@ SHIPPED_GROUPS = 6
 def left_outs(folds: Sequence[frozenset[str]], writers: Sequence[str]) -> list[frozenset[str]]:
     """Every writer set a run over ``folds`` fits a sentence model without: the folds and their
     pairs, then each of ``writers`` on its own (the final fit)."""
-    return list(dict.fromkeys([*fold_left_outs(folds), *writer_folds(writers)]))
+    return list(dict.fromkeys([*fold_left_outs(folds), *final_left_outs(writers)]))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
