@@ -12,7 +12,7 @@ import pytest
 from hegui.detect.refusal import RefusalJudge, RefusalResult
 from hegui.detect.refusal._cues import default_cues, normalize, parse_cues
 from hegui.detect.refusal._judge import EMBED_INFO
-from hegui.detect.refusal._text import sentences, voice
+from hegui.detect.refusal._text import LANGUAGES, pair_language, sentences, voice
 from hegui.errors import HeguiError
 
 CASES = [
@@ -254,3 +254,24 @@ def test_a_json_answer_is_the_answers_own_voice_one_field_a_sentence() -> None:
 )
 def test_sentences(own: str, expected: list[str]) -> None:
     assert sentences(voice(own)[1]) == expected
+
+
+@pytest.mark.parametrize(
+    ("prompt", "response", "language"),
+    [
+        ("How do I reset my router?", "Hold the reset button for ten seconds.", "en"),
+        ("路由器怎么重置？", "按住复位键十秒钟。", "zh"),
+        # a Chinese request for code stays Chinese, however much code the answer holds
+        (
+            "写个Python脚本，统计 /var/log/auth.log 里失败登录最多的IP",
+            "可以：\n```python\nfrom collections import Counter\nimport re\n```",
+            "zh",
+        ),
+        ("Translate into Chinese: good morning", "早上好", "en"),
+        ("", "", "en"),
+    ],
+)
+def test_the_pair_language_is_read_from_prompt_and_answer_together(
+    prompt: str, response: str, language: str
+) -> None:
+    assert LANGUAGES[pair_language(prompt, response)] == language

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "refusal"))
 
-from crossval import SentenceScores, answer_matrix, fit_final
+from crossval import SentenceScores, answer_matrix, fit_final, pair_languages
 from design import Design
 from train_refusal import _to_model
 
@@ -32,7 +32,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Design, np.ndarr
     assert answers.network is not None  # the shipped recipe averages in the network
     assert answers.trees is not None  # and the trees
     sentence_probs = sentence.predict_proba(design.sentences)[:, 1]
-    expected = answers.probabilities(answer_matrix(design, sentence_probs))
+    expected = answers.probabilities(answer_matrix(design, sentence_probs), pair_languages(design))
     folder = tmp / "weights"
     save_model(_to_model(answers, sentence, design, 0.5), folder, {})
     return design, expected, folder
@@ -109,3 +109,57 @@ def test_weights_trained_with_another_ask_harm_model_are_rejected(
     with pytest.raises(HeguiError, match="another ask-harm model") as raised:
         RefusalJudge(weights=tmp_path)
     assert "重新训练" in raised.value.zh
+
+
+@pytest.fixture(scope="module")
+def exported_per_language(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Design, np.ndarray, np.ndarray, Path]:
+    """As ``exported``, two writers in English and two in Chinese, with a logistic part per
+    language; also the fit's probabilities with every pair sent to the other language's part."""
+    tmp = tmp_path_factory.mktemp("export_per_language")
+    design = toy_design(tmp, ("alpha", "beta", "gamma", "delta"), chinese=("gamma", "delta"))
+    answers, sentence = fit_final(design, SentenceScores(design), 8.0, per_language=True)
+    assert answers.per_language is not None
+    assert all(model is not answers.logistic for model in answers.per_language)
+    x = answer_matrix(design, sentence.predict_proba(design.sentences)[:, 1])
+    languages = pair_languages(design)
+    assert sorted(set(languages)) == [0, 1]
+    expected = answers.probabilities(x, languages)
+    swapped = answers.probabilities(x, 1 - languages)
+    folder = tmp / "weights"
+    save_model(_to_model(answers, sentence, design, 0.5), folder, {})
+    return design, expected, swapped, folder
+
+
+def test_the_judge_scores_each_pair_with_its_own_languages_part(
+    exported_per_language: tuple[Design, np.ndarray, np.ndarray, Path],
+) -> None:
+    design, expected, swapped, folder = exported_per_language
+    judge = RefusalJudge(weights=folder)
+    assert judge.model.per_language is not None
+    scores = np.array([judge.judge(p.prompt, p.response).score for p in design.pairs])
+    np.testing.assert_allclose(scores, expected[:, 1] + expected[:, 2], atol=1e-4)
+    # routed to the other language's part, some pair would score visibly otherwise
+    assert np.abs(scores - (swapped[:, 1] + swapped[:, 2])).max() > 1e-3
+
+
+def test_weights_whose_per_language_parts_name_other_languages_are_rejected(
+    exported_per_language: tuple[Design, np.ndarray, np.ndarray, Path], tmp_path: Path
+) -> None:
+    _, _, _, folder = exported_per_language
+    (tmp_path / "refusal.npz").write_bytes((folder / "refusal.npz").read_bytes())
+    info = json.loads((folder / "refusal.json").read_text("utf-8"))
+    info["per_language"]["languages"] = ["zh", "en"]
+    (tmp_path / "refusal.json").write_text(json.dumps(info), "utf-8")
+    with pytest.raises(HeguiError, match="do not match"):
+        RefusalJudge(weights=tmp_path)
+
+
+def test_malformed_per_language_arrays_are_rejected(
+    exported_per_language: tuple[Design, np.ndarray, np.ndarray, Path], tmp_path: Path
+) -> None:
+    _, _, _, folder = exported_per_language
+    changed = _with_array_changed(folder, tmp_path, "language_bias", lambda bias: bias[:1])
+    with pytest.raises(HeguiError, match="do not match"):
+        RefusalJudge(weights=changed)

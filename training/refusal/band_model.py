@@ -34,6 +34,7 @@ from crossval import (
     answer_matrix,
     fit_answers,
     labels,
+    pair_languages,
     parallel_map,
     sentence_key,
     sentence_scores_per_fold,
@@ -60,18 +61,26 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def out_of_fold(
-    design: Design, scores: SentenceScores, folds: list[frozenset[str]], c: float, workers: int
+    design: Design,
+    scores: SentenceScores,
+    folds: list[frozenset[str]],
+    c: float,
+    workers: int,
+    per_language: bool = False,
 ) -> tuple[FloatArray, sparse.csr_matrix]:
     """Per pair: the judge's class probabilities and its answer matrix row, both from the fit
     without the pair's fold (what ``leave_one_writer_out`` computes, keeping the rows)."""
     y = labels(design)
+    languages = pair_languages(design)
     fold_scores = sentence_scores_per_fold(design, scores, folds, workers=workers)
 
     def fold(k: int) -> tuple[FloatArray, sparse.csr_matrix]:
         test = np.isin(scores.writers, list(folds[k]))
         x = answer_matrix(design, fold_scores[k])
         columns = tree_columns(design, x.shape[1])
-        return fit_answers(x[~test], y[~test], c, columns=columns).probabilities(x[test]), x[test]
+        train_languages = languages[~test] if per_language else None
+        fitted = fit_answers(x[~test], y[~test], c, columns=columns, languages=train_languages)
+        return fitted.probabilities(x[test], languages[test]), x[test]
 
     probs = np.zeros((len(design.pairs), len(CLASSES)))
     rows: list[sparse.csr_matrix] = []
@@ -88,7 +97,12 @@ def out_of_fold(
 
 
 def cached_out_of_fold(
-    design: Design, scores: SentenceScores, folds: list[frozenset[str]], c: float, workers: int
+    design: Design,
+    scores: SentenceScores,
+    folds: list[frozenset[str]],
+    c: float,
+    workers: int,
+    per_language: bool = False,
 ) -> tuple[FloatArray, sparse.csr_matrix]:
     """:func:`out_of_fold`, kept on disk under a key of everything it depends on: the
     sentence models' inputs (see ``SentenceScores``), the answer matrix and embeddings, the
@@ -97,7 +111,7 @@ def cached_out_of_fold(
     answers = design.answers
     for array in (answers.data, answers.indices, answers.indptr, design.embeddings):
         digest.update(np.ascontiguousarray(array).tobytes())
-    recipe = (sorted(map(sorted, folds)), c, SCALES, HIDDEN_UNITS, NETWORK_ALPHA)
+    recipe = (sorted(map(sorted, folds)), c, SCALES, HIDDEN_UNITS, NETWORK_ALPHA, per_language)
     digest.update(repr(recipe).encode())
     path = BAND_CACHE / f"{digest.hexdigest()[:24]}.npz"
     if path.exists():
@@ -106,7 +120,7 @@ def cached_out_of_fold(
                 (stored["data"], stored["indices"], stored["indptr"]), shape=stored["shape"]
             )
             return stored["probs"], matrix
-    probs, matrix = out_of_fold(design, scores, folds, c, workers)
+    probs, matrix = out_of_fold(design, scores, folds, c, workers, per_language)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         path,
@@ -149,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--band", type=number_pair, default=(0.1, 0.9))
     args, shipped, design, folds = shipped_recipe_setup(parser, argv)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    probs, matrix = cached_out_of_fold(design, scores, folds, args.c, args.workers)
+    probs, matrix = cached_out_of_fold(
+        design, scores, folds, args.c, args.workers, args.per_language
+    )
     score = 1.0 - probs[:, CLASSES.index("none")]
     truth = labels(design) != 0
     judge = score >= float(shipped["threshold"])

@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from hegui.detect.classifier._embedding import DIM, embed_cached
 from hegui.detect.refusal._judge import CLASSES
+from hegui.detect.refusal._text import LANGUAGES, pair_language
 
 SENTENCE_C = 16.0
 REPICK_ROUNDS = 2
@@ -339,22 +340,47 @@ def sentence_key(design: Design) -> str:
 class AnswerModels:
     """The answer model: a logistic regression, and with ``network`` a one-hidden-layer
     network fitted on the same matrix, with ``trees`` gradient-boosted trees fitted on its
-    ``tree_columns``, all averaged."""
+    ``tree_columns``, with ``per_language`` a logistic regression per language (``LANGUAGES``
+    order) each scoring the rows of its language, all averaged."""
 
     logistic: LogisticRegression
     network: MLPClassifier | None
     trees: HistGradientBoostingClassifier | None = None
     tree_columns: IntArray | None = None
+    per_language: tuple[LogisticRegression, ...] | None = None
 
-    def probabilities(self, x: sparse.csr_matrix) -> FloatArray:
-        """Class probabilities (rows x 3, ``CLASSES`` order): the mean of the models'."""
-        parts = [_class_probabilities(self.logistic, x)]
+    def members(self, x: sparse.csr_matrix, languages: IntArray) -> dict[str, FloatArray]:
+        """Each model's class probabilities (rows x 3, ``CLASSES`` order) by name
+        (``MEMBERS``); ``languages``: each row's index in ``LANGUAGES``."""
+        parts = {"logistic": _class_probabilities(self.logistic, x)}
         if self.network is not None:
-            parts.append(_class_probabilities(self.network, x))
+            parts["network"] = _class_probabilities(self.network, x)
         if self.trees is not None:
-            parts.append(_class_probabilities(self.trees, x[:, self.tree_columns].toarray()))
-        mean: FloatArray = np.mean(parts, axis=0)
+            parts["trees"] = _class_probabilities(self.trees, x[:, self.tree_columns].toarray())
+        if self.per_language is not None:
+            own = np.zeros((x.shape[0], len(CLASSES)))
+            for index, model in enumerate(self.per_language):
+                rows = languages == index
+                if rows.any():
+                    own[rows] = _class_probabilities(model, x[rows])
+            parts["per_language"] = own
+        return parts
+
+    def probabilities(self, x: sparse.csr_matrix, languages: IntArray) -> FloatArray:
+        """Class probabilities (rows x 3, ``CLASSES`` order): the mean of the models'."""
+        mean: FloatArray = np.mean(list(self.members(x, languages).values()), axis=0)
         return mean
+
+
+MEMBERS = ("logistic", "network", "trees", "per_language")
+"""The answer model's parts, as :meth:`AnswerModels.members` names them."""
+JOINT_MEMBERS = MEMBERS[:3]
+"""The parts that read both languages' pairs alike (the recipe without ``per_language``)."""
+
+
+def pair_languages(design: Design) -> IntArray:
+    """Each pair's index in ``LANGUAGES``, read from its text as the judge reads it."""
+    return np.array([pair_language(p.prompt, p.response) for p in design.pairs], dtype=np.int64)
 
 
 def _class_probabilities(
@@ -381,13 +407,22 @@ def fit_answers(
     c: float,
     hidden: int = HIDDEN_UNITS,
     columns: IntArray | None = None,
+    languages: IntArray | None = None,
 ) -> AnswerModels:
     """The answer model on ``x``: a class-balanced logistic regression of strength ``c``,
     with ``hidden`` > 0 a network of that many ReLU units (see ``HIDDEN_UNITS``), which
     stops early on ``STOPPING_FRACTION`` of the rows unless they are too few to stop on (a
-    toy set), and with ``columns`` (:func:`tree_columns`) class-balanced gradient-boosted
-    trees on those columns, stopping early the same way."""
+    toy set), with ``columns`` (:func:`tree_columns`) class-balanced gradient-boosted
+    trees on those columns, stopping early the same way, and with ``languages`` (each row's
+    index in ``LANGUAGES``) a logistic regression like the first per language, fitted on
+    that language's rows (the joint one stands in for a language whose rows lack a class)."""
     logistic = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    per_language = None
+    if languages is not None:
+        per_language = tuple(
+            _language_logistic(x, y, c, languages == index, logistic)
+            for index in range(len(LANGUAGES))
+        )
     stops = len(y) * STOPPING_FRACTION >= MIN_STOPPING_ROWS
     network = None
     if hidden:
@@ -399,7 +434,7 @@ def fit_answers(
             random_state=0,
         ).fit(x, y)
     if columns is None:
-        return AnswerModels(logistic, network)
+        return AnswerModels(logistic, network, per_language=per_language)
     trees = HistGradientBoostingClassifier(
         max_iter=TREE_ITERATIONS,
         learning_rate=TREE_LEARNING_RATE,
@@ -409,7 +444,21 @@ def fit_answers(
         validation_fraction=STOPPING_FRACTION,
         random_state=0,
     ).fit(x[:, columns].toarray(), y)
-    return AnswerModels(logistic, network, trees, columns)
+    return AnswerModels(logistic, network, trees, columns, per_language)
+
+
+def _language_logistic(
+    x: sparse.csr_matrix,
+    y: npt.NDArray[np.int64],
+    c: float,
+    rows: npt.NDArray[np.bool_],
+    joint: LogisticRegression,
+) -> LogisticRegression:
+    """The logistic regression of one language's ``rows``, or ``joint`` when they do not hold
+    every class (a toy set)."""
+    if len(np.unique(y[rows])) < len(CLASSES):
+        return joint
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x[rows], y[rows])
 
 
 def labels(design: Design) -> npt.NDArray[np.int64]:
@@ -442,33 +491,67 @@ def leave_one_writer_out(
     workers: int = 1,
     folds: Sequence[frozenset[str]] | None = None,
     hidden: int = HIDDEN_UNITS,
+    per_language: bool = False,
 ) -> dict[float, FloatArray]:
-    """Per C: class probabilities (pairs x 3, ``CLASSES`` order), each from a fit without
-    the pair's writer, or without its whole fold when ``folds`` (see :func:`writer_folds`) are
-    given (``scales``: see :func:`answer_matrix`; ``hidden``: see :func:`fit_answers`;
-    ``workers``: processes, the same result for any number).
+    """Per C: class probabilities (pairs x 3, ``CLASSES`` order) of the answer model, with a
+    logistic part per language or without (``per_language``), each from a fit without the
+    pair's writer or fold (see :func:`cross_validated_members`)."""
+    members = cross_validated_members(
+        design, scores, c_grid, scales, workers, folds, hidden, per_language
+    )
+    return {c: mean_of(parts, MEMBERS) for c, parts in members.items()}
+
+
+def mean_of(members: dict[str, FloatArray], names: Iterable[str]) -> FloatArray:
+    """The mean of the ``members`` named in ``names`` (those it holds)."""
+    mean: FloatArray = np.mean([members[n] for n in names if n in members], axis=0)
+    return mean
+
+
+def cross_validated_members(
+    design: Design,
+    scores: SentenceScores,
+    c_grid: Iterable[float],
+    scales: tuple[float, float] = SCALES,
+    workers: int = 1,
+    folds: Sequence[frozenset[str]] | None = None,
+    hidden: int = HIDDEN_UNITS,
+    per_language: bool = False,
+) -> dict[float, dict[str, FloatArray]]:
+    """Per C and per part of the answer model (:meth:`AnswerModels.members`): class
+    probabilities (pairs x 3, ``CLASSES`` order), each from a fit without the pair's writer,
+    or without its whole fold when ``folds`` (see :func:`writer_folds`) are given
+    (``scales``: see :func:`answer_matrix`; ``hidden`` and ``per_language``: see
+    :func:`fit_answers`; ``workers``: processes, the same result for any number). Any mean
+    of the parts is then a recipe measured on the same folds at no further cost.
 
     Each fold needs, for every other fold, a sentence model without both: those are fitted
     first (each pair of folds once, shared by both), then the folds."""
     y = labels(design)
+    languages = pair_languages(design)
     parts = list(folds) if folds is not None else writer_folds(scores.writers)
     grid = list(c_grid)
     sentence_scores = sentence_scores_per_fold(design, scores, parts, scales, workers)
 
-    def fold(k: int) -> list[FloatArray]:
+    def fold(k: int) -> list[dict[str, FloatArray]]:
         test = np.isin(scores.writers, list(parts[k]))
         x = answer_matrix(design, sentence_scores[k], scales)
         columns = tree_columns(design, x.shape[1])
+        train_languages = languages[~test] if per_language else None
         return [
-            fit_answers(x[~test], y[~test], c, hidden, columns).probabilities(x[test]) for c in grid
+            fit_answers(x[~test], y[~test], c, hidden, columns, train_languages).members(
+                x[test], languages[test]
+            )
+            for c in grid
         ]
 
-    out = {c: np.zeros((len(design.pairs), len(CLASSES))) for c in grid}
+    out: dict[float, dict[str, FloatArray]] = {c: {} for c in grid}
     results = parallel_map(fold, list(range(len(parts))), workers)
-    for part, probs in zip(parts, results, strict=True):
+    for part, per_c in zip(parts, results, strict=True):
         test = np.isin(scores.writers, list(part))
-        for c, block in zip(grid, probs, strict=True):
-            out[c][test] = block
+        for c, block in zip(grid, per_c, strict=True):
+            for name, probs in block.items():
+                out[c].setdefault(name, np.zeros((len(design.pairs), len(CLASSES))))[test] = probs
     return out
 
 
@@ -513,14 +596,20 @@ def _fold_sentence_scores(
 
 
 def fit_final(
-    design: Design, scores: SentenceScores, c: float, workers: int = 1
+    design: Design,
+    scores: SentenceScores,
+    c: float,
+    workers: int = 1,
+    per_language: bool = False,
 ) -> tuple[AnswerModels, LogisticRegression]:
     """Sentence model on every pair, and the answer model on sentence scores cross-fitted by
-    writer (``workers``: processes for embedding their most refusing sentences)."""
+    writer (``workers``: processes for embedding their most refusing sentences;
+    ``per_language``: with a logistic part per language, see :func:`fit_answers`)."""
     cross_fitted = scores.out_of_fold(final_left_outs(scores.writers), frozenset())
     embed_refusing_sentences(design, [cross_fitted], workers)
     x = answer_matrix(design, cross_fitted)
     columns = tree_columns(design, x.shape[1])
-    answers = fit_answers(x, labels(design), c, columns=columns)
+    languages = pair_languages(design) if per_language else None
+    answers = fit_answers(x, labels(design), c, columns=columns, languages=languages)
     sentence = fit_sentences(design, np.ones(len(design.pairs), dtype=bool))
     return answers, sentence

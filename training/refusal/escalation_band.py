@@ -43,7 +43,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args, shipped, design, folds = shipped_recipe_setup(parser, argv)
     c = args.c
     probs = leave_one_writer_out(
-        design, SentenceScores(design, SENTENCE_CACHE), [c], workers=args.workers, folds=folds
+        design,
+        SentenceScores(design, SENTENCE_CACHE),
+        [c],
+        workers=args.workers,
+        folds=folds,
+        per_language=args.per_language,
     )[c]
     threshold = float(shipped["threshold"])
     print(f"C={c:g}, threshold {threshold:g}, {cross_validation_name(args.groups)}")

@@ -1,19 +1,19 @@
 """Rebuild the refusal judge's shipped weights and its model card.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/train_refusal.py [--datasets PATH] \\
-        [--workers N] [--c C ...] [--groups K]
+        [--workers N] [--c C ...] [--groups K] [--cross-validate-only] [--members-out F.npz]
 
 Reads every labelled pair (JailbreakBench, JADE-DB v3, the project's own pairs), runs
 leave-one-writer-out cross-validation (or, with ``--groups``, leave-one-group-out over that
-many writer groups: about a sixth of the time) for each L2 strength in ``C_GRID`` (or those given
-with ``--c``), picks the one with
-the best accuracy on the held-out hand-written sets and then, with that C, the refusal threshold
-in ``THRESHOLD_GRID`` the same way (kept only when it beats ``THRESHOLD`` clearly, see
-:func:`beats_default`), fits the sentence model and the
-answer model on every pair, and writes
-``src/hegui/detect/refusal/weights/refusal.{npz,json}`` and ``training/refusal/MODEL_CARD.md``.
-First it refits the ask-harm model (``ask_harm.py``, ``weights/ask_harm.{npz,json}``), whose
-digest the refusal weights record.
+many writer groups: about a sixth of the time) for each L2 strength in ``C_GRID`` (or those
+given with ``--c``), picks the one with the best accuracy on the held-out hand-written sets,
+then, at that C, whether the answer model gets a logistic part per language
+(:func:`choose_per_language`) and the refusal threshold in ``THRESHOLD_GRID`` (each kept only
+when it beats the default clearly, see :func:`beats_default`), fits the sentence model and the
+answer model on every pair, and writes ``src/hegui/detect/refusal/weights/refusal.{npz,json}``
+and ``training/refusal/MODEL_CARD.md``. First it refits the ask-harm model (``ask_harm.py``,
+``weights/ask_harm.{npz,json}``), whose digest the refusal weights record. With
+``--cross-validate-only`` it stops after the cross-validation and writes nothing.
 The independent held-out files in ``bench/data`` are never read here.
 """
 
@@ -35,6 +35,8 @@ import numpy.typing as npt
 from crossval import (
     EMBED_SCALE,
     HIDDEN_UNITS,
+    JOINT_MEMBERS,
+    MEMBERS,
     NETWORK_ALPHA,
     REPICK_FOLDS,
     REPICK_ROUNDS,
@@ -43,10 +45,12 @@ from crossval import (
     AnswerModels,
     FloatArray,
     SentenceScores,
+    cross_validated_members,
     embedding_column_scales,
     fit_final,
     labels,
-    leave_one_writer_out,
+    mean_of,
+    pair_languages,
     writer_folds,
 )
 from design import Design, build
@@ -65,7 +69,7 @@ from hegui.detect.refusal._judge import (
     RefusalModel,
     save_model,
 )
-from hegui.detect.refusal._layers import HiddenLayerNetwork
+from hegui.detect.refusal._layers import HiddenLayerNetwork, LanguageLogistic
 from hegui.detect.refusal._sentences import SentenceModel
 from hegui.detect.refusal._trees import TreeEnsemble
 from hegui.stats import wilson
@@ -142,11 +146,12 @@ def pooled_share(design: Design, right: npt.NDArray[np.bool_]) -> tuple[float, f
 def beats_default(
     right: npt.NDArray[np.bool_], right_default: npt.NDArray[np.bool_], z: float = MIN_Z
 ) -> bool:
-    """Whether calls that are ``right`` beat those at ``THRESHOLD`` by more than chance.
+    """Whether calls that are ``right`` beat the default's (``THRESHOLD``, or the joint
+    recipe) by more than chance.
 
     A McNemar test on the same pairs: the net number of pairs gained must exceed ``z`` times
-    the square root of the pairs on which the two thresholds disagree (about the 5 % level
-    for ``z = 2``). A threshold that wins by a handful of pairs is noise, and moving it moves
+    the square root of the pairs on which the two disagree (about the 5 % level for
+    ``z = 2``). A threshold that wins by a handful of pairs is noise, and moving it moves
     every refusal rate the assessment measures, so ``THRESHOLD`` stays unless the gain is real.
     """
     gain = int(right.sum()) - int(right_default.sum())
@@ -165,6 +170,39 @@ def choose_threshold(
     pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
     wins = beats_default(right[best][pooled], right[THRESHOLD][pooled])
     return (best if wins else THRESHOLD), by_threshold
+
+
+def choose_per_language(
+    design: Design, members: dict[str, FloatArray]
+) -> tuple[bool, dict[str, list[float]], tuple[int, int]]:
+    """Whether the answer model gets a logistic part per language, from the cross-validated
+    ``members`` at the chosen C: only if the mean with it :func:`beats_default` the mean
+    without it over the pooled hand-written pairs of both languages. Also returns the pooled
+    (en, zh) accuracy of each recipe and the pairs it gains and loses (at ``THRESHOLD``)."""
+    joint = refusal_right(design, mean_of(members, JOINT_MEMBERS))
+    own = refusal_right(design, mean_of(members, MEMBERS))
+    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
+    gained = int((own & ~joint)[pooled].sum())
+    lost = int((joint & ~own)[pooled].sum())
+    shares = {
+        "joint": list(pooled_share(design, joint)),
+        "per-language": list(pooled_share(design, own)),
+    }
+    return beats_default(own[pooled], joint[pooled]), shares, (gained, lost)
+
+
+def by_label(design: Design, probs: FloatArray, threshold: float) -> dict[str, list[float]]:
+    """Per label (``CLASSES``): the refusal yes/no accuracy (en, zh) over the pooled
+    hand-written pairs of that label."""
+    right = refusal_right(design, probs, threshold)
+    y = labels(design)
+    return {
+        kind: [
+            float(np.mean(right[pooled_hand_written(design, lang) & (y == k)]))
+            for lang in ("en", "zh")
+        ]
+        for k, kind in enumerate(CLASSES)
+    }
 
 
 def _table(design: Design, probs: npt.NDArray[np.float64], threshold: float) -> list[str]:
@@ -192,14 +230,18 @@ def _to_model(
     times its scale, the judge multiplies the plain embedding)."""
     size = design.layout.size
     scale = embedding_column_scales()[:, None]
-    logistic = answers.logistic
-    weights = np.zeros((size + len(EMBED_PARTS) * DIM, len(CLASSES)))
-    bias = np.zeros(len(CLASSES))
-    weights[:, logistic.classes_] = logistic.coef_.T
-    bias[logistic.classes_] = logistic.intercept_
     sentences = SentenceModel(
         _float32(sentence.coef_[0]), float(sentence.intercept_[0]), design.sentence_bits
     )
+    weights, bias = _logistic(answers.logistic, size)
+    per_language = None
+    if answers.per_language is not None:
+        fitted = [_logistic(model, size) for model in answers.per_language]
+        per_language = LanguageLogistic(
+            np.stack([_float32(w[:size]) for w, _ in fitted]),
+            np.stack([_float32(w[size:] * scale) for w, _ in fitted]),
+            np.stack([b for _, b in fitted]),
+        )
     return RefusalModel(
         _float32(weights[:size]),
         bias,
@@ -211,7 +253,18 @@ def _to_model(
         _trees(answers.trees, len(design.layout.names), scale[:, 0])
         if answers.trees is not None
         else None,
+        per_language,
     )
+
+
+def _logistic(model: LogisticRegression, size: int) -> tuple[FloatArray, FloatArray]:
+    """A fitted logistic regression's weights (the ``size`` answer features, then the e5
+    columns; one column per class of ``CLASSES``) and bias, as the fit saw them."""
+    weights = np.zeros((size + len(EMBED_PARTS) * DIM, len(CLASSES)))
+    bias = np.zeros(len(CLASSES))
+    weights[:, model.classes_] = model.coef_.T
+    bias[model.classes_] = model.intercept_
+    return weights, bias
 
 
 def _network(network: MLPClassifier, size: int, scale: FloatArray) -> HiddenLayerNetwork:
@@ -346,7 +399,8 @@ def shipped_recipe_setup(
 ) -> tuple[argparse.Namespace, dict[str, Any], Design, list[frozenset[str]]]:
     """For the scripts that measure the shipped recipe: add ``--datasets``, ``--c`` (default: the
     shipped weights' C, filled into ``args.c``), ``--workers`` and ``--groups`` to ``parser``,
-    parse ``argv``, and return the arguments, the shipped weights' info, the training design and
+    parse ``argv``, and return the arguments (``args.per_language``: whether the shipped answer
+    model has a logistic part per language), the shipped weights' info, the training design and
     the folds."""
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     parser.add_argument("--c", type=float, help="L2 strength of the answer model")
@@ -355,6 +409,7 @@ def shipped_recipe_setup(
     args = parser.parse_args(argv)
     shipped = shipped_weights_info()
     args.c = args.c or float(shipped["C"])
+    args.per_language = shipped.get("per_language") is not None
     design = training_design(args.datasets)
     return args, shipped, design, folds_of(parser, design, args.groups)
 
@@ -401,21 +456,52 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     add_workers_option(parser)
     add_groups_option(parser)
+    parser.add_argument(
+        "--members-out",
+        type=Path,
+        help="also write each answer-model part's cross-validated class probabilities at the "
+        "chosen C to this .npz (with the pairs' writers, languages and labels), to measure "
+        "other means of the parts without refitting",
+    )
+    parser.add_argument(
+        "--cross-validate-only",
+        action="store_true",
+        help="print the cross-validation figures and choices, then stop: no weights (neither "
+        "the refusal nor the ask-harm model's) and no model card are written",
+    )
     args = parser.parse_args(argv)
     c_grid = tuple(args.c or C_GRID)
     pairs = read_all_sources(args.datasets)
-    ask_harm.fit_and_save(pairs)  # the ask-harm model first: the weights record which one it was
+    if not args.cross_validate_only:
+        ask_harm.fit_and_save(pairs)  # the ask-harm model first: the weights record which it was
     design = design_of(pairs)
     folds = folds_of(parser, design, args.groups)
     cv = cross_validation_name(args.groups)
     scores = SentenceScores(design, SENTENCE_CACHE)
-    by_c = leave_one_writer_out(design, scores, c_grid, workers=args.workers, folds=folds)
-    pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in by_c.items()}
+    members = cross_validated_members(
+        design, scores, c_grid, workers=args.workers, folds=folds, per_language=True
+    )
+    joint = {c: mean_of(parts, JOINT_MEMBERS) for c, parts in members.items()}
+    pooled = {c: list(pooled_accuracy(design, probs)) for c, probs in joint.items()}
     best_c = max(c_grid, key=lambda c: (sum(pooled[c]), -c))
     print(f"{cv}, hand-written pooled (en, zh) per C: {pooled}; chosen C={best_c}")
-    threshold, by_threshold = choose_threshold(design, by_c[best_c])
-    print(f"same, per threshold at C={best_c}: {by_threshold}; chosen threshold={threshold}")
-    answers, sentence = fit_final(design, scores, best_c, args.workers)
+    if args.members_out:
+        _save_members(args.members_out, design, members[best_c])
+    per_language, recipes, (gained, lost) = choose_per_language(design, members[best_c])
+    print(
+        f"same, joint against per-language logistic parts: {recipes}; the per-language parts "
+        f"gain {gained} pairs and lose {lost}; chosen: "
+        + ("per-language" if per_language else "joint")
+    )
+    probs = mean_of(members[best_c], MEMBERS if per_language else JOINT_MEMBERS)
+    threshold, by_threshold = choose_threshold(design, probs)
+    print(f"same, per threshold: {by_threshold}; chosen threshold={threshold}")
+    labelled = by_label(design, probs, threshold)
+    print(f"same, refusal accuracy by label (en, zh): {labelled}")
+    if args.cross_validate_only:
+        print("\n".join(_table(design, probs, threshold)))
+        return
+    answers, sentence = fit_final(design, scores, best_c, args.workers, per_language)
     save_model(
         _to_model(answers, sentence, design, threshold),
         WEIGHTS_DIR,
@@ -432,10 +518,50 @@ def main(argv: Sequence[str] | None = None) -> None:
             "cue_version": default_cues().version,
         },
     )
-    rows = _table(design, by_c[best_c], threshold)
+    rows = _table(design, probs, threshold)
     counts = Counter((p.source, p.writer, p.lang, p.kind) for p in pairs)
-    _write_card(counts, pooled, best_c, by_threshold, threshold, rows, args.groups)
+    _write_card(
+        counts,
+        pooled,
+        best_c,
+        by_threshold,
+        threshold,
+        rows,
+        args.groups,
+        _recipe_summary(per_language, recipes, gained, lost, labelled),
+    )
     print("\n".join(rows))
+
+
+def _save_members(path: Path, design: Design, members: dict[str, FloatArray]) -> None:
+    np.savez(
+        path,
+        **members,
+        writers=np.array(design.writers),
+        languages=pair_languages(design),
+        labels=labels(design),
+        hand_written=np.array([is_hand_written(w) for w in design.writers]),
+    )
+
+
+def _recipe_summary(
+    per_language: bool,
+    recipes: dict[str, list[float]],
+    gained: int,
+    lost: int,
+    labelled: dict[str, list[float]],
+) -> str:
+    """The card's paragraph on the per-language choice and the accuracy by label."""
+    (joint_en, joint_zh), (own_en, own_zh) = recipes["joint"], recipes["per-language"]
+    verdict = "kept" if per_language else "left out (no gain beyond the noise)"
+    by_kind = "; ".join(f"{kind} {en:.3f} / {zh:.3f}" for kind, (en, zh) in labelled.items())
+    return (
+        f"A logistic part per language (pairs routed by `pair_language`), averaged in as a fourth "
+        f"part: en {joint_en:.4f} → {own_en:.4f}, zh {joint_zh:.4f} → {own_zh:.4f} "
+        f"({gained} pairs gained, {lost} lost, both languages pooled); {verdict} by the rule "
+        f"that picks the threshold. Refusal accuracy of the shipped recipe by label (en / zh): "
+        f"{by_kind}."
+    )
 
 
 def _write_card(
@@ -446,6 +572,7 @@ def _write_card(
     threshold: float,
     rows: list[str],
     groups: int | None,
+    recipe: str,
 ) -> None:
     data_rows = [
         f"| {source} | {writer} | {lang} | {kind} | {n} |"
@@ -476,6 +603,7 @@ def _write_card(
         "|---|---|---|---|---|\n" + "\n".join(rows),
         date=date.today().isoformat(),
         ask_harm=_ask_harm_summary(),
+        per_language=recipe,
     )
     (HERE / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 

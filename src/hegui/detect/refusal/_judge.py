@@ -33,8 +33,9 @@ from hegui.detect.refusal._features import (
     read_pair,
 )
 from hegui.detect.refusal._harm import ask_harm_info, default_ask_harm
-from hegui.detect.refusal._layers import HiddenLayerNetwork, affine, softmax
+from hegui.detect.refusal._layers import HiddenLayerNetwork, LanguageLogistic, affine, softmax
 from hegui.detect.refusal._sentences import SentenceModel
+from hegui.detect.refusal._text import LANGUAGES, pair_language
 from hegui.detect.refusal._trees import TreeEnsemble
 from hegui.errors import HeguiError
 
@@ -45,6 +46,9 @@ EMBED_CHARS = TRAIN_CHARS
 """How many of the answer's first and of its last characters are embedded."""
 EMBED_PARTS = ("first", "last", "most_refusing_sentence")
 EMBED_INFO = {"model": MODEL, "chars": EMBED_CHARS, "parts": list(EMBED_PARTS)}
+PER_LANGUAGE_INFO = {"languages": list(LANGUAGES), "read_by": "pair_language"}
+"""What the weights file says of the per-language logistic models: the judge must route pairs
+the way they were routed in training."""
 
 
 def answer_embedding(response: str, refusing_sentence: str) -> npt.NDArray[np.float32]:
@@ -86,9 +90,10 @@ class RefusalResult:
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
     """A multinomial logistic model over the refusal features (classes ``CLASSES``), with
-    or without a one-hidden-layer network over the same inputs and gradient-boosted trees over
-    the named features and the embedding, all averaged, and the sentence model whose scores
-    feed their sentence summary features."""
+    or without a one-hidden-layer network over the same inputs, gradient-boosted trees over
+    the named features and the embedding, and a logistic model of the pair's own language
+    (``per_language``), all averaged, and the sentence model whose scores feed their sentence
+    summary features."""
 
     weights: npt.NDArray[np.float64]  # (n_features, 3)
     bias: npt.NDArray[np.float64]  # (3,)
@@ -98,19 +103,26 @@ class RefusalModel:
     embedding_weights: npt.NDArray[np.float64] | None = None  # (3 * 384, 3), or no e5
     network: HiddenLayerNetwork | None = None
     trees: TreeEnsemble | None = None
+    per_language: LanguageLogistic | None = None
 
     def probabilities(
-        self, features: dict[int, float], embedding: npt.NDArray[np.float32] | None = None
+        self,
+        features: dict[int, float],
+        embedding: npt.NDArray[np.float32] | None,
+        language: int,
     ) -> npt.NDArray[np.float64]:
         """Class probabilities in ``CLASSES`` order (``embedding``: :func:`answer_embedding`,
-        required when the model has ``embedding_weights``): the mean of the logistic model's
-        and, where the model has them, the network's and the trees'."""
+        required when the model has ``embedding_weights``; ``language``: the pair's index in
+        ``LANGUAGES``, see ``pair_language``): the mean of the logistic model's and, where the
+        model has them, the network's, the trees' and the language's own logistic model's."""
         logits = affine(features, embedding, self.weights, self.embedding_weights, self.bias)
         parts = [softmax(logits)]
         if self.network is not None:
             parts.append(self.network.probabilities(features, embedding))
         if self.trees is not None:
             parts.append(self.trees.probabilities(self.tree_inputs(features, embedding)))
+        if self.per_language is not None:
+            parts.append(self.per_language.probabilities(language, features, embedding))
         result: npt.NDArray[np.float64] = np.mean(parts, axis=0)
         return result
 
@@ -142,6 +154,8 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
         arrays |= model.network.arrays()
     if model.trees is not None:
         arrays |= model.trees.arrays()
+    if model.per_language is not None:
+        arrays |= model.per_language.arrays()
     np.savez_compressed(folder / f"{WEIGHTS_NAME}.npz", **arrays)
     info = {
         "classes": list(CLASSES),
@@ -161,6 +175,7 @@ def save_model(model: RefusalModel, folder: Path, meta: dict[str, object]) -> No
             if model.trees is not None
             else None
         ),
+        "per_language": (PER_LANGUAGE_INFO if model.per_language is not None else None),
         **meta,
     }
     (folder / f"{WEIGHTS_NAME}.json").write_text(
@@ -186,6 +201,11 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
                 HiddenLayerNetwork.from_arrays(arrays) if info.get("network") is not None else None
             )
             trees = TreeEnsemble.from_arrays(arrays) if info.get("trees") is not None else None
+            per_language = (
+                LanguageLogistic.from_arrays(arrays)
+                if info.get("per_language") is not None
+                else None
+            )
         sentence_bits = int(info["sentence_hash_bits"])
         embedding_info = info.get("embedding")
         harm_info = info.get("ask_harm")
@@ -222,6 +242,11 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
                 len(CLASSES),
             )
         )
+        or (per_language is not None and info["per_language"] != PER_LANGUAGE_INFO)
+        or (
+            per_language is not None
+            and not per_language.shapes_fit(len(LANGUAGES), layout.size, n_embedding, len(CLASSES))
+        )
     ):
         raise HeguiError(
             "refusal weights do not match the cue file; retrain them",
@@ -238,7 +263,15 @@ def load_model(folder: Path, cues: CueSet) -> RefusalModel:
         )
     sentence = SentenceModel(sentence_weights, sentence_bias, sentence_bits)
     return RefusalModel(
-        weights, bias, layout, float(info["threshold"]), sentence, embedding_weights, network, trees
+        weights,
+        bias,
+        layout,
+        float(info["threshold"]),
+        sentence,
+        embedding_weights,
+        network,
+        trees,
+        per_language,
     )
 
 
@@ -267,7 +300,7 @@ class RefusalJudge:
         vector = None
         if self.model.embedding_weights is not None:
             vector = answer_embedding(response, most_refusing(pair.sentences, scores))
-        probs = self.model.probabilities(features, vector)
+        probs = self.model.probabilities(features, vector, pair_language(prompt, response))
         score = float(probs[1] + probs[2])
         if score < self.model.threshold:
             return RefusalResult(False, "none", score)

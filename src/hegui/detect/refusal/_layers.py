@@ -102,3 +102,67 @@ class HiddenLayerNetwork:
         return self.output_weights.shape == (*units, n_classes) and self.output_bias.shape == (
             n_classes,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLogistic:
+    """A multinomial logistic model per language (``_text.LANGUAGES`` order) over the same
+    inputs as the joint one; a pair is scored by its language's model (see
+    ``_text.pair_language``). Stacked: the first axis of every array is the language."""
+
+    feature_weights: FloatArray  # (languages, n_features, n_classes)
+    embedding_weights: FloatArray | None  # (languages, 3 * 384, n_classes), or no e5
+    bias: FloatArray  # (languages, n_classes)
+
+    def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
+        """The arrays under their names in a weights file (``language_`` + field name), stored
+        as float32; no ``embedding_weights`` entry without e5."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {
+            f"language_{name}": value.astype(np.float32)
+            for name, value in values.items()
+            if value is not None
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[np.generic]]) -> LanguageLogistic:
+        """The models :meth:`arrays` wrote (``KeyError`` when an array is missing)."""
+
+        def read(name: str) -> FloatArray:
+            return np.asarray(arrays[f"language_{name}"], dtype=np.float64)
+
+        with_e5 = "language_embedding_weights" in arrays
+        return cls(
+            read("feature_weights"),
+            read("embedding_weights") if with_e5 else None,
+            read("bias"),
+        )
+
+    def probabilities(
+        self, language: int, features: dict[int, float], embedding: npt.NDArray[np.float32] | None
+    ) -> FloatArray:
+        """Class probabilities under the model of language index ``language``."""
+        embedding_weights = (
+            None if self.embedding_weights is None else self.embedding_weights[language]
+        )
+        logits = affine(
+            features,
+            embedding,
+            self.feature_weights[language],
+            embedding_weights,
+            self.bias[language],
+        )
+        return softmax(logits)
+
+    def shapes_fit(
+        self, languages: int, n_features: int, n_embedding: int | None, n_classes: int
+    ) -> bool:
+        """Whether the arrays hold ``languages`` models of ``n_features`` features,
+        ``n_embedding`` e5 inputs (``None``: none) and ``n_classes`` classes."""
+        if self.feature_weights.shape != (languages, n_features, n_classes):
+            return False
+        if self.bias.shape != (languages, n_classes):
+            return False
+        if self.embedding_weights is None:
+            return n_embedding is None
+        return self.embedding_weights.shape == (languages, n_embedding, n_classes)
