@@ -4,7 +4,7 @@ model (numpy only; the weights come from scikit-learn fits, see ``training/refus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -34,6 +34,28 @@ def affine(
     return out
 
 
+def float32_arrays(parts: object, prefix: str) -> dict[str, npt.NDArray[np.float32]]:
+    """A dataclass's array fields under their names in a weights file (``prefix`` + field
+    name), stored as float32; a field that is ``None`` (no e5) has no entry."""
+    values = {field.name: getattr(parts, field.name) for field in fields(parts)}  # type: ignore[arg-type]
+    return {
+        f"{prefix}{name}": value.astype(np.float32)
+        for name, value in values.items()
+        if value is not None
+    }
+
+
+def array_reader(
+    arrays: Mapping[str, npt.NDArray[np.generic]], prefix: str
+) -> Callable[[str], FloatArray]:
+    """Reads ``prefix`` + a field name from ``arrays`` as float64 (``KeyError`` when missing)."""
+
+    def read(name: str) -> FloatArray:
+        return np.asarray(arrays[f"{prefix}{name}"], dtype=np.float64)
+
+    return read
+
+
 def softmax(logits: FloatArray) -> FloatArray:
     exp = np.exp(logits - logits.max())
     result: FloatArray = exp / exp.sum()
@@ -53,22 +75,13 @@ class HiddenLayerNetwork:
     output_bias: FloatArray  # (n_classes,)
 
     def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
-        """The arrays under their names in a weights file (``network_`` + field name), stored
-        as float32; no ``embedding_weights`` entry without e5."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
-        return {
-            f"network_{name}": value.astype(np.float32)
-            for name, value in values.items()
-            if value is not None
-        }
+        """The arrays under their names in a weights file (``network_`` + field name)."""
+        return float32_arrays(self, "network_")
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.NDArray[np.generic]]) -> HiddenLayerNetwork:
         """The network :meth:`arrays` wrote (``KeyError`` when an array is missing)."""
-
-        def read(name: str) -> FloatArray:
-            return np.asarray(arrays[f"network_{name}"], dtype=np.float64)
-
+        read = array_reader(arrays, "network_")
         with_e5 = "network_embedding_weights" in arrays
         return cls(
             read("feature_weights"),
@@ -115,22 +128,13 @@ class LanguageLogistic:
     bias: FloatArray  # (languages, n_classes)
 
     def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
-        """The arrays under their names in a weights file (``language_`` + field name), stored
-        as float32; no ``embedding_weights`` entry without e5."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
-        return {
-            f"language_{name}": value.astype(np.float32)
-            for name, value in values.items()
-            if value is not None
-        }
+        """The arrays under their names in a weights file (``language_`` + field name)."""
+        return float32_arrays(self, "language_")
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.NDArray[np.generic]]) -> LanguageLogistic:
         """The models :meth:`arrays` wrote (``KeyError`` when an array is missing)."""
-
-        def read(name: str) -> FloatArray:
-            return np.asarray(arrays[f"language_{name}"], dtype=np.float64)
-
+        read = array_reader(arrays, "language_")
         with_e5 = "language_embedding_weights" in arrays
         return cls(
             read("feature_weights"),
