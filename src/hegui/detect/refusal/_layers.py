@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,10 +38,10 @@ def affine(
     return out
 
 
-def float32_arrays(parts: object, prefix: str) -> dict[str, npt.NDArray[np.float32]]:
+def float32_arrays(parts: DataclassInstance, prefix: str) -> dict[str, npt.NDArray[np.float32]]:
     """A dataclass's array fields under their names in a weights file (``prefix`` + field
     name), stored as float32; a field that is ``None`` (no e5) has no entry."""
-    values = {field.name: getattr(parts, field.name) for field in fields(parts)}  # type: ignore[arg-type]
+    values = {field.name: getattr(parts, field.name) for field in fields(parts)}
     return {
         f"{prefix}{name}": value.astype(np.float32)
         for name, value in values.items()
