@@ -160,7 +160,7 @@ def read_own() -> list[Pair]:
 
 
 HELDOUT_FILES = tuple(
-    ROOT / "bench" / "data" / f"refusal_heldout48_{lang}.jsonl" for lang in ("en", "zh")
+    ROOT / "bench" / "data" / f"refusal_heldout50_{lang}.jsonl" for lang in ("en", "zh")
 )
 """The independent held-out set: evaluation only, read by ``bench/refusal_accuracy.py``."""
 

@@ -114,6 +114,12 @@ def pooled_hand_written(design: Design, lang: str) -> npt.NDArray[np.bool_]:
     return mask
 
 
+def pooled_both(design: Design) -> npt.NDArray[np.bool_]:
+    """Row mask of the hand-written writers' pairs in either language, the pairs the rule that
+    keeps or drops a choice (:func:`beats_default`) counts over."""
+    return pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
+
+
 def refusal_calls(
     probs: npt.NDArray[np.float64], threshold: float = THRESHOLD
 ) -> npt.NDArray[np.bool_]:
@@ -167,7 +173,7 @@ def choose_threshold(
     right = {t: refusal_right(design, probs, t) for t in (*THRESHOLD_GRID, THRESHOLD)}
     by_threshold = {t: list(pooled_share(design, right[t])) for t in THRESHOLD_GRID}
     best = max(THRESHOLD_GRID, key=lambda t: (sum(by_threshold[t]), -abs(t - THRESHOLD)))
-    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
+    pooled = pooled_both(design)
     wins = beats_default(right[best][pooled], right[THRESHOLD][pooled])
     return (best if wins else THRESHOLD), by_threshold
 
@@ -181,7 +187,7 @@ def choose_per_language(
     (en, zh) accuracy of each recipe and the pairs it gains and loses (at ``THRESHOLD``)."""
     joint = refusal_right(design, mean_of(members, JOINT_MEMBERS))
     own = refusal_right(design, mean_of(members, MEMBERS))
-    pooled = pooled_hand_written(design, "en") | pooled_hand_written(design, "zh")
+    pooled = pooled_both(design)
     gained = int((own & ~joint)[pooled].sum())
     lost = int((joint & ~own)[pooled].sum())
     shares = {
