@@ -49,3 +49,21 @@ def test_a_design_built_without_embeddings_shares_the_sentence_cache(tmp_path: P
     assert sentence_key(bare) == sentence_key(design)
     assert not bare.embeddings.any()
     assert bare.embeddings.shape == design.embeddings.shape
+
+
+def test_folds_only_warms_what_an_ablation_reads_and_no_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    design = toy_design(tmp_path, WRITERS)
+    folds = writer_folds(design.writers, 3)
+    cache = tmp_path / "sentences"
+    SentenceScores(design, cache).prefetch(left_outs(folds, []), 1)
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("fitted")
+
+    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+    scores = SentenceScores(design, cache)
+    sentence_scores_per_fold(design, scores, folds, (0.0, 0.0), 1)
+    with pytest.raises(AssertionError, match="fitted"):
+        scores.out_of_fold(final_left_outs(design.writers), frozenset())

@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/ablate_features.py \\
         --without ask_,decline_names_ --without ask_compound [--c 8] [--workers N] \\
-        [--groups K] [--hidden H]
+        [--groups K] [--hidden H] [--probabilities-out PATH]
 
 Each ``--without`` names comma-separated prefixes of ``named_features`` (or ``hashed``: the
 hashed character n-grams of the answer's first and last characters); the run scores the
@@ -11,6 +11,9 @@ column is the same as a feature the model never had). Every variant shares the s
 scores (cached, see ``SentenceScores``), so a variant costs only its folds. Prints the pooled
 hand-written accuracy of each, per writer and language, and the pairs on which each variant
 and the full layout disagree (a McNemar count: which one wins, by how many, out of how many).
+``--probabilities-out`` also writes each variant's out-of-fold refusal probabilities (``.npz``,
+one array per variant, row-aligned with the training design's pairs, beside their writers and
+labels), for reading the misses afterwards.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=[],
         help="comma-separated feature-name prefixes to remove (repeatable: one variant each)",
     )
+    parser.add_argument(
+        "--probabilities-out", type=Path, help="write each variant's out-of-fold probabilities"
+    )
     add_workers_option(parser)
     add_groups_option(parser)
     add_hidden_option(parser)
@@ -77,12 +83,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"without {spec}": without(design, spec.split(",")) for spec in args.without
     }
     right = {}
+    out_of_fold = {}
     for name, variant in variants.items():
         probs = leave_one_writer_out(
             variant, scores, [args.c], workers=args.workers, folds=folds, hidden=args.hidden
         )
+        out_of_fold[name] = probs[args.c]
         right[name] = refusal_right(variant, probs[args.c], THRESHOLD)
         print(f"{name}: done", flush=True)
+    if args.probabilities_out:
+        np.savez(
+            args.probabilities_out,
+            writers=design.writers,
+            kinds=np.array([p.kind for p in design.pairs]),
+            **out_of_fold,
+        )
     groups = writer_groups(design)
     print("| writer | lang | n | " + " | ".join(variants) + " |")
     print("|---|---|---|" + "---|" * len(variants))

@@ -1,7 +1,7 @@
 """Fit the sentence models a retraining needs into ``.cache/refusal_sentences``, on every core.
 
     OMP_NUM_THREADS=1 .venv/bin/python training/refusal/warm_sentences.py [--datasets PATH] \\
-        [--groups 6] [--workers N]
+        [--groups 6] [--workers N] [--folds-only]
 
 Before ``train_refusal.py --groups G`` fits any answer model it needs a sentence model without
 each writer group and without each pair of groups (the cross-validation), and one without each
@@ -12,7 +12,9 @@ the training run then finds both caches full (2026-12-07: 83 models for 62 write
 min on two cores beside the embeddings; the next session, 4,705 s with ``--workers 1`` beside
 ``warm_embeddings.py``'s two). The models are cached under a digest of everything
 they read (:func:`crossval.sentence_key`): new data refits them, a change to the answer
-features alone does not.
+features alone does not. ``--folds-only`` skips the final fit's per-writer models, which
+``ablate_features.py`` never reads (2026-12-08, ``--workers 1`` beside ``warm_embeddings.py``:
+10 models in 423 s for ``--groups 4``, 21 in 1,062 s for ``--groups 6``, instead of 75 and 86).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ SHIPPED_GROUPS = 6
 
 def left_outs(folds: Sequence[frozenset[str]], writers: Sequence[str]) -> list[frozenset[str]]:
     """Every writer set a run over ``folds`` fits a sentence model without: the folds and their
-    pairs, then each of ``writers`` on its own (the final fit)."""
+    pairs, then each of ``writers`` on its own (the final fit; none when ``writers`` is empty)."""
     return list(dict.fromkeys([*fold_left_outs(folds), *final_left_outs(writers)]))
 
 
@@ -45,10 +47,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=SHIPPED_GROUPS,
         help=f"writer groups of the training run to prepare for (default {SHIPPED_GROUPS})",
     )
+    parser.add_argument(
+        "--folds-only",
+        action="store_true",
+        help="only the cross-validation's models (enough for ablate_features.py)",
+    )
     add_workers_option(parser)
     args = parser.parse_args(argv)
     design = training_design(args.datasets, embed=False)
-    sets = left_outs(folds_of(parser, design, args.groups), list(design.writers))
+    writers = [] if args.folds_only else list(design.writers)
+    sets = left_outs(folds_of(parser, design, args.groups), writers)
     print(f"{len(sets)} sentence models for {len(set(design.writers))} writers (cached ones kept)")
     start = time.perf_counter()
     SentenceScores(design, SENTENCE_CACHE).prefetch(sets, args.workers)
