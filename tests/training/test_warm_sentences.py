@@ -26,6 +26,15 @@ from support.refusal_pairs import toy_design
 WRITERS = ("alpha", "beta", "gamma", "delta")
 
 
+def forbid_sentence_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any sentence-model fit fail: from here on only the warmed cache may serve."""
+
+    def no_fit(*_: object) -> None:
+        raise AssertionError("a sentence model the warm-up left out was fitted")
+
+    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+
+
 def test_warmed_models_serve_the_cross_validation_and_the_final_fit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -33,11 +42,7 @@ def test_warmed_models_serve_the_cross_validation_and_the_final_fit(
     folds = writer_folds(design.writers, 3)  # one fold holds two writers
     cache = tmp_path / "sentences"
     SentenceScores(design, cache).prefetch(left_outs(folds, list(design.writers)), 1)
-
-    def no_fit(*_: object) -> None:
-        raise AssertionError("a sentence model the warm-up left out was fitted")
-
-    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+    forbid_sentence_fits(monkeypatch)
     scores = SentenceScores(design, cache)
     sentence_scores_per_fold(design, scores, folds, (0.0, 0.0), 1)
     scores.out_of_fold(final_left_outs(design.writers), frozenset())
@@ -58,11 +63,7 @@ def test_folds_only_warms_what_an_ablation_reads_and_no_more(
     folds = writer_folds(design.writers, 3)
     cache = tmp_path / "sentences"
     SentenceScores(design, cache).prefetch(left_outs(folds, []), 1)
-
-    def no_fit(*_: object) -> None:
-        raise AssertionError("fitted")
-
-    monkeypatch.setattr(crossval, "fit_sentences", no_fit)
+    forbid_sentence_fits(monkeypatch)
     scores = SentenceScores(design, cache)
     sentence_scores_per_fold(design, scores, folds, (0.0, 0.0), 1)
     with pytest.raises(AssertionError, match="fitted"):
